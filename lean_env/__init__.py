@@ -1,0 +1,1 @@
+"""Lean 4 interaction layer: toolchains, Lean processes, files and proof checking."""

@@ -1,0 +1,1 @@
+"""Training: data from search, expert iteration and RLVR."""
