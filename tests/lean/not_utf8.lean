@@ -1,0 +1,1 @@
+theorem latin1 : True := trivial -- café
