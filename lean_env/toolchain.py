@@ -109,7 +109,8 @@ def resolve_toolchain(
     return Toolchain(
         "embedded",
         (str(lean.node), "--stack-size=65500", str(lean.glue)),
-        env={"LEAN_PATH": str(lean.library), "LEAN_WASM_POOL_SIZE": "1"},
+        # LLVM_PROFILE_FILE: this Node build is instrumented and would drop default.profraw in the cwd
+        env={"LEAN_PATH": str(lean.library), "LEAN_WASM_POOL_SIZE": "1", "LLVM_PROFILE_FILE": "/dev/null"},
         embedded=lean,
     )
 
