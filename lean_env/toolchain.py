@@ -109,8 +109,7 @@ def resolve_toolchain(
     return Toolchain(
         "embedded",
         (str(lean.node), "--stack-size=65500", str(lean.glue)),
-        # LLVM_PROFILE_FILE: this Node build is instrumented and would drop default.profraw in the cwd
-        env={"LEAN_PATH": str(lean.library), "LEAN_WASM_POOL_SIZE": "1", "LLVM_PROFILE_FILE": "/dev/null"},
+        env={"LEAN_PATH": str(lean.library), "LEAN_WASM_POOL_SIZE": "1"},
         embedded=lean,
     )
 

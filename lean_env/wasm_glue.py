@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-GLUE_PATCH_VERSION = 1
+GLUE_PATCH_VERSION = 2
 
 
 class GluePatchError(RuntimeError):
@@ -129,6 +129,12 @@ GLUE_FIXES: tuple[GlueFix, ...] = (
         why="4 pre-started workers each instantiated the 137 MB module (3.3 GB, slower start-up)",
         upstream="var pthreadPoolSize=4;",
         replacement="var pthreadPoolSize=+(process.env.LEAN_WASM_POOL_SIZE||1);",
+    ),
+    GlueFix(
+        name="no-profile-dump",
+        why="the module is built with LLVM profiling and wrote default.profraw into the working directory",
+        upstream="var ENV={};",
+        replacement='var ENV={LLVM_PROFILE_FILE:"/dev/null"};',
     ),
     GlueFix(
         name="extra-mounts",
