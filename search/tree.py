@@ -1,0 +1,77 @@
+"""The search tree: nodes keyed by the goals they hold, and the trace written for inspection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from search.types import BudgetMeter, Outcome, SearchResult
+
+FORBIDDEN_TACTIC_WORDS = ("sorry", "admit", "native_decide")
+
+
+@dataclass
+class Node:
+    """One proof state reached by a tactic path from the root."""
+
+    id: int
+    outcome: Outcome
+    parent: "Node | None"
+    tactic: str
+    logprob_sum: float
+    depth: int
+    prior: float = 1.0  # policy probability of the tactic among its siblings (MCTS)
+    value: float = 0.5  # critic's estimate
+    visits: int = 0
+    value_sum: float = 0.0
+    children: list["Node"] = field(default_factory=list)
+    expanded: bool = False
+    dead: bool = False  # expanded and nothing usable came of it
+
+    def tactics(self) -> list[str]:
+        """The tactic path from the root to this node."""
+        path, node = [], self
+        while node is not None and node.parent is not None:
+            path.append(node.tactic)
+            node = node.parent
+        return path[::-1]
+
+
+class SearchTree:
+    """All nodes of one search, with duplicate detection by goal key and a JSON trace."""
+
+    def __init__(self, root: Outcome):
+        self.nodes: list[Node] = []
+        self.by_key: dict[str, Node] = {}
+        self.trace: list[dict] = []
+        self.root = self.add(root, None, "", 0.0)
+
+    def add(self, outcome: Outcome, parent: Node | None, tactic: str, logprob: float) -> Node:
+        """Create a node for `outcome` under `parent`."""
+        node = Node(len(self.nodes), outcome, parent, tactic,
+                    (parent.logprob_sum if parent else 0.0) + logprob, (parent.depth + 1) if parent else 0)
+        self.nodes.append(node)
+        if outcome.key:
+            self.by_key.setdefault(outcome.key, node)
+        if parent is not None:
+            parent.children.append(node)
+        return node
+
+    def record(self, parent: Node, tactic: str, logprob: float, outcome: Outcome, verdict: str, child: Node | None) -> None:
+        """Append one probe to the trace (verdict: new / duplicate / proved / error / timeout / crash)."""
+        self.trace.append({
+            "parent": parent.id, "tactic": tactic, "logprob": round(logprob, 4), "verdict": verdict,
+            "child": child.id if child else None, "goals": outcome.goals[:2000] if verdict == "new" else "",
+            "message": outcome.message[:500],
+        })
+
+
+    def result(self, proved: bool, tactics: list[str], meter: BudgetMeter, reason: str) -> SearchResult:
+        """The search's result, with what the meter counted and this tree's trace."""
+        return SearchResult(proved, tactics, meter.expansions, meter.lean_calls, meter.probes,
+                            round(meter.elapsed(), 3), reason, self.trace)
+
+
+def usable(tactic: str) -> bool:
+    """False for empty tactics and those that would cheat (`sorry`, `admit`, `native_decide`)."""
+    words = set(tactic.replace("(", " ").replace(")", " ").split())
+    return bool(tactic.strip()) and not words & set(FORBIDDEN_TACTIC_WORDS)
