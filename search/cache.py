@@ -1,0 +1,115 @@
+"""The proof cache: solved and failed goals, shared by workers and kept across runs.
+
+One SQLite file (WAL mode, so readers never block the writer and several processes can
+share it). Goals are keyed by their normalised text. A proof is stored as its tactic list; a
+failure records the largest budget spent on the goal, so a later search can skip it (same or
+smaller budget) or try again with more. Every write is one transaction: a worker killed
+mid-write leaves the database as it was before that write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+
+def normalise_goal(goals: str) -> str:
+    """Goal text with whitespace runs collapsed and inaccessible-name suffixes unified."""
+    text = re.sub(r"\s+", " ", goals.strip())
+    return re.sub(r"✝[⁰¹²³⁴⁵⁶⁷⁸⁹]*", "✝", text)
+
+
+def goal_key(goals: str) -> str:
+    """The cache key of a goal text (sha256 of its normal form)."""
+    return hashlib.sha256(normalise_goal(goals).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The largest budget a search spent on a goal without proving it."""
+
+    expansions: int
+    time_s: float
+    attempts: int
+
+
+class ProofCache:
+    """SQLite-backed store of proofs and failures, safe for concurrent processes."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA busy_timeout=60000")
+        self.db = sqlite_utils.Database(connection)
+        with self._write():
+            self.db["proofs"].create({"key": str, "goal": str, "tactics": str, "source": str, "created": float},
+                                     pk="key", if_not_exists=True)
+            self.db["failures"].create({"key": str, "goal": str, "expansions": int, "time_s": float,
+                                        "attempts": int, "updated": float}, pk="key", if_not_exists=True)
+
+    def _write(self):
+        return _Transaction(self.db.conn)
+
+    def get_proof(self, goals: str) -> list[str] | None:
+        """The cached tactic script proving `goals`, or None."""
+        row = self.db.execute("SELECT tactics FROM proofs WHERE key = ?", [goal_key(goals)]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_proof(self, goals: str, tactics: list[str], source: str = "") -> None:
+        """Store a proof (first proof wins); clears any failure record of the goal."""
+        key = goal_key(goals)
+        with self._write():
+            self.db.execute(
+                "INSERT OR IGNORE INTO proofs (key, goal, tactics, source, created) VALUES (?, ?, ?, ?, ?)",
+                [key, goals, json.dumps(tactics), source, time.time()])
+            self.db.execute("DELETE FROM failures WHERE key = ?", [key])
+
+    def get_failure(self, goals: str) -> Failure | None:
+        """The failure record of `goals`, or None."""
+        row = self.db.execute("SELECT expansions, time_s, attempts FROM failures WHERE key = ?",
+                              [goal_key(goals)]).fetchone()
+        return Failure(*row) if row else None
+
+    def record_failure(self, goals: str, expansions: int, time_s: float) -> None:
+        """Note an unsuccessful search; keeps the largest budget spent and counts attempts."""
+        with self._write():
+            self.db.execute(
+                "INSERT INTO failures (key, goal, expansions, time_s, attempts, updated) VALUES (?, ?, ?, ?, 1, ?) "
+                "ON CONFLICT(key) DO UPDATE SET expansions = max(expansions, excluded.expansions), "
+                "time_s = max(time_s, excluded.time_s), attempts = attempts + 1, updated = excluded.updated",
+                [goal_key(goals), goals, expansions, time_s, time.time()])
+
+    def should_skip(self, goals: str, max_expansions: int) -> bool:
+        """True when a search with at least this many expansions already failed on `goals`."""
+        failure = self.get_failure(goals)
+        return failure is not None and failure.expansions >= max_expansions
+
+    def stats(self) -> dict[str, int]:
+        """Counts of cached proofs and failures."""
+        return {"proofs": self.db["proofs"].count, "failures": self.db["failures"].count}
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()
+
+
+class _Transaction:
+    """`BEGIN IMMEDIATE` … `COMMIT` (or `ROLLBACK` on error): one atomic write."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+
+    def __enter__(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.connection.execute("ROLLBACK" if exc_type else "COMMIT")
