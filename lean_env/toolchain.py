@@ -21,7 +21,7 @@ from lean_env.embedded import EmbeddedLean, Progress, embedded_location, install
 from lean_env.errors import ToolchainError
 
 LEAN_COMMAND_ENV = "LEAN_PROVER_LEAN"
-EMBEDDED_MEMORY_BYTES = 1_800_000_000
+EMBEDDED_MEMORY_BYTES = 2_300_000_000
 NATIVE_MEMORY_BYTES = 1_000_000_000
 
 
