@@ -133,3 +133,17 @@ def _qualify(name: str, namespaces: list[str]) -> str:
     if name.startswith("_root_."):
         return name.removeprefix("_root_.")
     return ".".join([*namespaces, name])
+
+
+def split_statement(declaration_text: str) -> str | None:
+    """The declaration's header up to its top-level `:=` (brackets and comments skipped), or None."""
+    masked = mask_comments_and_strings(declaration_text)
+    depth = 0
+    for index, char in enumerate(masked):
+        if char in "([{⟨":
+            depth += 1
+        elif char in ")]}⟩":
+            depth -= 1
+        elif depth == 0 and masked.startswith(":=", index):
+            return declaration_text[:index].strip()
+    return None

@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lean_env.source import find_declarations, mask_comments_and_strings
+from lean_env.source import find_declarations, split_statement
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 SPLITS = ("dev", "test")
@@ -123,7 +123,7 @@ def load_lean_folder(folder: Path) -> list[Problem]:
         split = "test" if "test" in stem else "valid" if "valid" in stem else "dev"
         for decl in declarations:
             text = "\n".join(lines[decl.start_line - 1: decl.end_line])
-            statement = _statement_of(text)
+            statement = split_statement(text)
             if statement is None or "sorry" not in text:
                 continue
             statement = re.sub(r"^lemma\b", "theorem", statement)
@@ -151,24 +151,10 @@ def load_leandojo(benchmark_json: Path, repo: Path, split: str = "test") -> list
         if not file.exists():
             raise SuiteError(f"{benchmark_json}: entry {index}: {file} is not in the repository")
         lines = file.read_text(encoding="utf-8").splitlines()
-        statement = _statement_of("\n".join(lines[start - 1:end]))
+        statement = split_statement("\n".join(lines[start - 1:end]))
         if statement is None:
             continue
         header = "\n".join(ln for ln in lines if ln.startswith(("import ", "open ")))
         problems.append(Problem(name=name, statement=statement, split=split, header=header,
                                 origin=f"{entry['file_path']}:{start}"))
     return problems
-
-
-def _statement_of(declaration_text: str) -> str | None:
-    """The declaration up to its top-level `:=` (ignoring `:=` inside brackets and comments)."""
-    masked = mask_comments_and_strings(declaration_text)
-    depth = 0
-    for index, char in enumerate(masked):
-        if char in "([{⟨":
-            depth += 1
-        elif char in ")]}⟩":
-            depth -= 1
-        elif depth == 0 and masked.startswith(":=", index):
-            return declaration_text[:index].strip()
-    return None
