@@ -147,3 +147,8 @@ def _kill_lean_checking(file_name: str, wait_s: float = 120) -> None:
                 os.kill(int(pid), signal.SIGKILL)
                 return
         time.sleep(0.2)
+
+
+def test_memory_limit_reported_as_oom(toolchain):
+    result = check_file(toolchain, ROOT / "examples" / "demo.lean", CheckOptions(memory_limit_bytes=300_000_000))
+    assert result.status == "oom" and "0.3 GB limit" in result.detail
