@@ -10,7 +10,17 @@ from pathlib import Path
 from lean_env.embedded import default_cache_dir, install_embedded
 from lean_env.errors import LeanEnvError
 from lean_env.toolchain import Toolchain, resolve_toolchain
-from lean_env.verify import CheckOptions, FileResult, check_files, default_workers
+from lean_env.dojo import Theorem
+from lean_env.verify import CheckOptions, FileResult, check_files, default_workers, read_lean_source
+from prover.benchmark import BenchmarkError, RunInfo, run_benchmark, summary, summary_table, write_report
+from prover.critic import ShapeCritic
+from prover.rules import RulePolicy
+from prover.suite import SuiteError, load_suite
+from search.cache import ProofCache
+from search.config import ALGORITHMS, SearchConfig
+from search.prove import ProofAttempt, Prover
+from search.prove_file import prove_file
+from search.types import Budget
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,6 +108,125 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def _search_config(args: argparse.Namespace) -> SearchConfig:
+    try:
+        return SearchConfig(algorithm=args.search, width=args.width, seed=args.seed,
+                            budget=Budget(args.budget, args.max_lean_calls, args.time_limit))
+    except ValueError as exc:
+        raise LeanEnvError(str(exc)) from exc
+
+
+def _prover(args: argparse.Namespace, toolchain: Toolchain) -> Prover:
+    cache = ProofCache(args.cache) if args.cache else None
+    critic = ShapeCritic() if args.search in ("critic-bfs", "mcts") else None
+
+    def status(meter) -> None:
+        if not args.json:
+            _progress(f"  expansions {meter.expansions}, Lean calls {meter.lean_calls}, "
+                      f"probes {meter.probes}, {meter.elapsed():.0f} s")
+
+    return Prover(toolchain, RulePolicy(), _search_config(args), critic, cache, progress=status,
+                  tactic_timeout_s=args.timeout)
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    """Fill the `sorry`s of a file (or prove one statement), write the result and re-check it."""
+    toolchain = _toolchain(args)
+    prover = _prover(args, toolchain)
+
+    def shown(attempt: ProofAttempt) -> None:
+        if not args.json:
+            _progress(f"{attempt.name}: {attempt.status.replace('_', ' ')} ({attempt.time_s:.1f} s, "
+                      f"{attempt.expansions} expansions)")
+
+    if args.statement:
+        try:
+            theorem = Theorem.from_statement(args.statement)
+        except ValueError as exc:
+            raise LeanEnvError(str(exc)) from exc
+        attempt = prover.prove(theorem)
+        shown(attempt)
+        _write_traces(args, [attempt])
+        if args.json:
+            print(json.dumps(attempt.to_dict(), indent=1, ensure_ascii=False))
+        else:
+            print(f"{theorem.name}: {attempt.status.replace('_', ' ')}")
+            if attempt.proof:
+                print(theorem.statement + " := " + attempt.proof)
+        return 0 if attempt.status == "proved" else 1
+    if not args.file:
+        raise LeanEnvError("give a FILE.lean or --statement")
+    path = Path(args.file)
+    try:
+        read_lean_source(path)
+    except ValueError as exc:
+        raise LeanEnvError(f"{path}: {exc}") from exc
+    output = Path(args.out) if args.out else path.with_name(path.stem + ".proved.lean")
+    report = prove_file(prover, path, output, on_attempt=shown)
+    _write_traces(args, report.attempts)
+    if args.json:
+        print(json.dumps({"ok": report.ok, "output": report.output,
+                          "theorems": [a.to_dict() for a in report.attempts],
+                          "final_check": report.final_check.to_dict() if report.final_check else None},
+                         indent=1, ensure_ascii=False))
+    else:
+        print(f"{'theorem':36} {'result':11} {'time s':>7} {'expansions':>10} {'Lean calls':>10}")
+        for a in report.attempts:
+            print(f"{a.name[:36]:36} {a.status.replace('_', ' '):11} {a.time_s:7.1f} {a.expansions:10d} {a.lean_calls:10d}")
+        final = report.final_check
+        print(f"wrote {output}; re-check: {final.status if final else 'not run'}"
+              + (f" ({final.detail})" if final and final.detail else ""))
+    return 0 if report.ok else 1
+
+
+def _write_traces(args: argparse.Namespace, attempts: list[ProofAttempt]) -> None:
+    if args.trace:
+        Path(args.trace).write_text(json.dumps([a.to_dict(with_trace=True) for a in attempts], indent=1,
+                                               ensure_ascii=False), encoding="utf-8")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the prover over a suite; resumable; writes results.jsonl, report.md and solved.png."""
+    try:
+        problems = load_suite(args.suite, split=args.split, limit=args.limit)
+    except SuiteError as exc:
+        raise LeanEnvError(str(exc)) from exc
+    toolchain = _toolchain(args)
+    if toolchain.is_embedded and any("import Mathlib" in p.header for p in problems):
+        raise LeanEnvError(f"suite {args.suite} imports Mathlib: it needs a native Lean with Mathlib "
+                           "(use --project DIR of a Lake project that has it)")
+    prover = _prover(args, toolchain)
+    out = Path(args.out)
+    info = RunInfo(args.suite, args.split or "all", {"algorithm": args.search, "width": args.width,
+                   "budget": args.budget, "max_lean_calls": args.max_lean_calls, "time_limit": args.time_limit},
+                   "rules", args.seed, toolchain.version())
+
+    def row_done(row: dict, index: int, total: int) -> None:
+        _progress(f"[{index}/{total}] {row['name']}: {row['status']} ({row['time_s']:.1f} s)")
+
+    try:
+        rows = run_benchmark(prover, problems, out, info, baseline=not args.no_baseline, on_row=row_done)
+    except BenchmarkError as exc:
+        raise LeanEnvError(str(exc)) from exc
+    report, plot = write_report(rows, out, info)
+    print(json.dumps(summary(rows), indent=1) if args.json else summary_table(rows))
+    _progress(f"wrote {out / 'results.jsonl'}, {report}, {plot}")
+    return 0
+
+
+def _add_search_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--search", choices=list(ALGORITHMS), default="bfs", help="search algorithm (bfs)")
+    parser.add_argument("--budget", type=int, default=64, metavar="N", help="node expansions per theorem (64)")
+    parser.add_argument("--max-lean-calls", type=int, default=12, metavar="N",
+                        help="Lean round trips per theorem (12)")
+    parser.add_argument("--time-limit", type=float, default=600.0, metavar="S", help="seconds per theorem (600)")
+    parser.add_argument("--width", type=int, default=8, metavar="K", help="tactics tried per state (8)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="per Lean process (300)")
+    parser.add_argument("--cache", metavar="DB", default=None, help="SQLite proof cache shared across runs")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
 def _print_file(result: FileResult) -> None:
     if result.status in ("bad_input", "rejected", "timeout", "oom", "stack_overflow", "crash", "killed"):
         print(f"error: {result.path}: {result.status}: {result.detail}")
@@ -150,6 +279,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--untrusted", action="store_true",
                        help="reject files that run code while being checked (#eval, run_cmd, macros, …)")
     check.set_defaults(func=cmd_check)
+
+    prove = sub.add_parser("prove", parents=[common], help="fill the sorrys of a Lean file with found proofs")
+    prove.add_argument("file", nargs="?", metavar="FILE.lean")
+    prove.add_argument("--statement", metavar="TEXT", help='prove one statement, e.g. "theorem t (p : Prop) (h : p) : p"')
+    prove.add_argument("--out", metavar="FILE", help="where to write the proved file (FILE.proved.lean)")
+    prove.add_argument("--trace", metavar="FILE", help="write each search tree as JSON here")
+    _add_search_options(prove)
+    prove.set_defaults(func=cmd_prove)
+
+    bench = sub.add_parser("bench", parents=[common], help="run the prover over a theorem suite")
+    bench.add_argument("suite", help="`core`, a suite .jsonl, or a miniF2F/ProofNet checkout")
+    bench.add_argument("--split", choices=["dev", "test", "valid", "all"], default=None)
+    bench.add_argument("--limit", type=int, default=None, metavar="K", help="first K problems only")
+    bench.add_argument("--out", default="bench-out", metavar="DIR", help="results folder (resumed if present)")
+    bench.add_argument("--no-baseline", action="store_true", help="skip Lean's one-shot automation baseline")
+    _add_search_options(bench)
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

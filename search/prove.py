@@ -1,0 +1,117 @@
+"""Prove one theorem: cache look-up, search, and a clean re-check before anything is called proved."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lean_env.dojo import Dojo, TacticState, Theorem
+from lean_env.toolchain import Toolchain
+from lean_env.verify import CheckOptions, check_file
+from search.best_first import best_first_search
+from search.cache import ProofCache
+from search.config import SearchConfig
+from search.dojo_env import DojoProbeEnv
+from search.mcts import mcts_search
+from search.types import Progress
+
+if TYPE_CHECKING:
+    from prover.critic import Critic
+    from prover.policy import Policy
+
+
+@dataclass
+class ProofAttempt:
+    """The end of one theorem's attempt.
+
+    status: proved | not_proved | skipped (a cached failure with at least this budget) | error.
+    `proof` (the text after `:=`) is set only when Lean re-checked the whole theorem with it.
+    """
+
+    name: str
+    status: str
+    proof: str = ""
+    tactics: list[str] = field(default_factory=list)
+    from_cache: bool = False
+    time_s: float = 0.0
+    expansions: int = 0
+    lean_calls: int = 0
+    probes: int = 0
+    stop_reason: str = ""
+    detail: str = ""
+    trace: list[dict] = field(default_factory=list)
+
+    def to_dict(self, with_trace: bool = False) -> dict:
+        """A JSON-ready dict (the search trace only on request)."""
+        data = asdict(self)
+        if not with_trace:
+            data.pop("trace")
+        return data
+
+
+def render_proof(tactics: list[str]) -> str:
+    """A tactic list as a `by` block (multi-line tactics keep their relative indentation)."""
+    lines = [f"  {line}" if line.strip() else line for tactic in tactics for line in tactic.splitlines()]
+    return "by\n" + "\n".join(lines)
+
+
+class Prover:
+    """Searches for proofs of theorems with one policy, critic, search configuration and cache."""
+
+    def __init__(self, toolchain: Toolchain, policy: "Policy", config: SearchConfig,
+                 critic: "Critic | None" = None, cache: ProofCache | None = None,
+                 progress: Progress | None = None, tactic_timeout_s: float = 300.0):
+        self.toolchain, self.policy, self.config = toolchain, policy, config
+        self.critic, self.cache, self.progress = critic, cache, progress
+        self.tactic_timeout_s = tactic_timeout_s
+
+    def prove(self, theorem: Theorem) -> ProofAttempt:
+        """Search for a proof of `theorem`; a found proof is returned only after a clean re-check."""
+        started = time.monotonic()
+        attempt = self._attempt(theorem)
+        attempt.time_s = round(time.monotonic() - started, 3)
+        return attempt
+
+    def _attempt(self, theorem: Theorem) -> ProofAttempt:
+        with Dojo(theorem, toolchain=self.toolchain, timeout_s=self.tactic_timeout_s) as (dojo, initial):
+            if not isinstance(initial, TacticState):
+                return ProofAttempt(theorem.name, "error", detail=f"cannot start the proof: {initial}")
+            if self.cache is not None:
+                cached = self.cache.get_proof(initial.pp)
+                if cached is not None:
+                    proof = render_proof(cached)
+                    if self.verify(theorem, proof):
+                        return ProofAttempt(theorem.name, "proved", proof, cached, from_cache=True,
+                                            stop_reason="cache")
+                if self.cache.should_skip(initial.pp, self.config.budget.max_expansions):
+                    return ProofAttempt(theorem.name, "skipped", stop_reason="cached failure",
+                                        detail="a search with at least this budget failed before")
+            search = mcts_search if self.config.algorithm == "mcts" else best_first_search
+            result = search(DojoProbeEnv(dojo, initial), self.policy, self.config, self.critic, self.progress)
+        attempt = ProofAttempt(theorem.name, "not_proved", tactics=result.tactics, expansions=result.expansions,
+                               lean_calls=result.lean_calls, probes=result.probes,
+                               stop_reason=result.stop_reason, trace=result.trace)
+        if result.proved:
+            proof = render_proof(result.tactics)
+            if self.verify(theorem, proof):
+                attempt.status, attempt.proof = "proved", proof
+                if self.cache is not None:
+                    self.cache.put_proof(initial.pp, result.tactics, source=theorem.name)
+            else:
+                attempt.detail = "the search's proof failed the final re-check"
+        elif self.cache is not None and result.stop_reason != "time":
+            self.cache.record_failure(initial.pp, result.expansions, result.time_s)
+        return attempt
+
+    def verify(self, theorem: Theorem, proof: str) -> bool:
+        """True when Lean accepts the whole theorem with `proof`: no error, no sorry, standard axioms."""
+        with tempfile.TemporaryDirectory(prefix="prover-verify-") as tmp:
+            path = Path(tmp) / "Verify.lean"
+            path.write_text(theorem.lean_text(proof), encoding="utf-8")
+            result = check_file(self.toolchain, path, CheckOptions(timeout_s=self.tactic_timeout_s))
+        mine = [d for d in result.declarations if d.name.rsplit(".", 1)[-1] == theorem.name.rsplit(".", 1)[-1]]
+        return bool(mine) and all(d.status == "proved" for d in mine) and not any(
+            m["severity"] == "error" for m in result.messages)
