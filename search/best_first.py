@@ -52,19 +52,11 @@ def best_first_search(
         meter.probes += len(pairs)
         new_nodes: list[Node] = []
         for (parent, suggestion), outcome in zip(origins, outcomes):
-            if outcome.kind == "proved":
-                child = tree.add(outcome, parent, suggestion.tactic, suggestion.logprob)
-                tree.record(parent, suggestion.tactic, suggestion.logprob, outcome, "proved", child)
+            verdict, child = tree.place(parent, suggestion.tactic, suggestion.logprob, outcome)
+            if verdict == "proved":
                 return tree.result(True, child.tactics(), meter, "proved")
-            if outcome.kind != "state":
-                tree.record(parent, suggestion.tactic, suggestion.logprob, outcome, outcome.kind, None)
-                continue
-            if outcome.key in tree.by_key:
-                tree.record(parent, suggestion.tactic, suggestion.logprob, outcome, "duplicate", tree.by_key[outcome.key])
-                continue
-            child = tree.add(outcome, parent, suggestion.tactic, suggestion.logprob)
-            tree.record(parent, suggestion.tactic, suggestion.logprob, outcome, "new", child)
-            new_nodes.append(child)
+            if verdict == "new":
+                new_nodes.append(child)
         if use_critic and new_nodes:
             for node, value in zip(new_nodes, critic.score([n.outcome.goals for n in new_nodes])):
                 node.value = value

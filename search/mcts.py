@@ -53,20 +53,12 @@ def mcts_search(
         meter.probes += len(pairs)
         fresh: list[Node] = []
         for (leaf, suggestion, prior), outcome in zip(origins, outcomes):
-            if outcome.kind == "proved":
-                child = tree.add(outcome, leaf, suggestion.tactic, suggestion.logprob)
-                tree.record(leaf, suggestion.tactic, suggestion.logprob, outcome, "proved", child)
+            verdict, child = tree.place(leaf, suggestion.tactic, suggestion.logprob, outcome)
+            if verdict == "proved":
                 return tree.result(True, child.tactics(), meter, "proved")
-            if outcome.kind != "state":
-                tree.record(leaf, suggestion.tactic, suggestion.logprob, outcome, outcome.kind, None)
-                continue
-            if outcome.key in tree.by_key:
-                tree.record(leaf, suggestion.tactic, suggestion.logprob, outcome, "duplicate", tree.by_key[outcome.key])
-                continue
-            child = tree.add(outcome, leaf, suggestion.tactic, suggestion.logprob)
-            child.prior = prior
-            tree.record(leaf, suggestion.tactic, suggestion.logprob, outcome, "new", child)
-            fresh.append(child)
+            if verdict == "new":
+                child.prior = prior
+                fresh.append(child)
         if critic is not None and fresh:
             for node, value in zip(fresh, critic.score([n.outcome.goals for n in fresh])):
                 node.value = value

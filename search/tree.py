@@ -56,6 +56,24 @@ class SearchTree:
             parent.children.append(node)
         return node
 
+    def place(self, parent: Node, tactic: str, logprob: float, outcome: Outcome) -> tuple[str, Node | None]:
+        """Put a probe's outcome in the tree; returns its verdict and the node it produced.
+
+        verdict: "proved" (a node ending the proof), "new" (a new state), "duplicate" (a state
+        already in the tree: no new node) or the outcome's failure kind (error, timeout, crash).
+        """
+        if outcome.kind == "proved":
+            verdict, child = "proved", self.add(outcome, parent, tactic, logprob)
+        elif outcome.kind != "state":
+            verdict, child = outcome.kind, None
+        elif outcome.key in self.by_key:
+            verdict, child = "duplicate", None
+        else:
+            verdict, child = "new", self.add(outcome, parent, tactic, logprob)
+        self.record(parent, tactic, logprob, outcome, verdict,
+                    self.by_key[outcome.key] if verdict == "duplicate" else child)
+        return verdict, child
+
     def record(self, parent: Node, tactic: str, logprob: float, outcome: Outcome, verdict: str, child: Node | None) -> None:
         """Append one probe to the trace (verdict: new / duplicate / proved / error / timeout / crash)."""
         self.trace.append({
