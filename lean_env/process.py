@@ -7,6 +7,7 @@ Faults (timeout, out of memory, stack overflow, crash, killed) are returned as d
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -19,6 +20,8 @@ from lean_env.toolchain import Toolchain
 
 # Lines the embedded build prints on stderr about itself, not about the file.
 _NOISE_PREFIXES = ("[DEBUG", "  - ", "  mainModule?")
+# How Node reports an uncaught error of the WebAssembly runtime (e.g. `memory access out of bounds`).
+_RUNTIME_ERROR_RE = re.compile(r"(?m)^(?:RuntimeError|RangeError|InternalError|Error): .*$")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ def _classify(returncode: int | None, watchdog_reason: str | None, stderr: str, 
         return "stack_overflow", "Lean ran out of stack"
     if any(s in stderr for s in ("out of memory", "Out of memory", "Aborted(OOM)", "Cannot enlarge memory")):
         return "oom", "Lean ran out of memory"
+    runtime_error = _RUNTIME_ERROR_RE.search(stderr)
+    if runtime_error is not None:  # the WebAssembly runtime died (a JavaScript error and stack trace)
+        return "crash", f"Lean crashed: {runtime_error.group(0).strip()}"
     if returncode is not None and returncode < 0:
         name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else str(-returncode)
         return "killed", f"Lean was killed by {name}"

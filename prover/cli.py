@@ -13,14 +13,16 @@ from lean_env.toolchain import Toolchain, resolve_toolchain
 from lean_env.dojo import Theorem
 from lean_env.verify import CheckOptions, FileResult, check_files, default_workers, read_lean_source
 from prover.benchmark import BenchmarkError, RunInfo, run_benchmark, summary, summary_table, write_report
-from prover.critic import ShapeCritic
-from prover.rules import RulePolicy
+from prover.model_config import ModelsConfig
+from prover.models import load_critic, load_policy
+from prover.suggest_cli import add_suggest_parser
 from prover.suite import SuiteError, load_suite
 from search.cache import ProofCache
 from search.config import ALGORITHMS, SearchConfig
 from search.prove import ProofAttempt, Prover
 from search.prove_file import prove_file
 from search.types import Budget
+from training.cli import add_train_parser
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,14 +120,16 @@ def _search_config(args: argparse.Namespace) -> SearchConfig:
 
 def _prover(args: argparse.Namespace, toolchain: Toolchain) -> Prover:
     cache = ProofCache(args.cache) if args.cache else None
-    critic = ShapeCritic() if args.search in ("critic-bfs", "mcts") else None
+    models = ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()
+    policy = load_policy(models.policy)
+    critic = load_critic(models.critic) if args.search in ("critic-bfs", "mcts") else None
 
     def status(meter) -> None:
         if not args.json:
             _progress(f"  expansions {meter.expansions}, Lean calls {meter.lean_calls}, "
                       f"probes {meter.probes}, {meter.elapsed():.0f} s")
 
-    return Prover(toolchain, RulePolicy(), _search_config(args), critic, cache, progress=status,
+    return Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,
                   tactic_timeout_s=args.timeout)
 
 
@@ -185,6 +189,13 @@ def _write_traces(args: argparse.Namespace, attempts: list[ProofAttempt]) -> Non
                                                ensure_ascii=False), encoding="utf-8")
 
 
+def _model_label(args: argparse.Namespace) -> str:
+    """`rules`, or the policy's backend and where it comes from (for run fingerprints and reports)."""
+    policy = (ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()).policy
+    where = policy.path or getattr(policy, "url", "")
+    return f"{policy.backend}:{where}" if where else policy.backend
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the prover over a suite; resumable; writes results.jsonl, report.md and solved.png."""
     try:
@@ -199,7 +210,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     out = Path(args.out)
     info = RunInfo(args.suite, args.split or "all", {"algorithm": args.search, "width": args.width,
                    "budget": args.budget, "max_lean_calls": args.max_lean_calls, "time_limit": args.time_limit},
-                   "rules", args.seed, toolchain.version())
+                   _model_label(args), args.seed, toolchain.version())
 
     def row_done(row: dict, index: int, total: int) -> None:
         _progress(f"[{index}/{total}] {row['name']}: {row['status']} ({row['time_s']:.1f} s)")
@@ -224,6 +235,8 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="per Lean process (300)")
     parser.add_argument("--cache", metavar="DB", default=None, help="SQLite proof cache shared across runs")
+    parser.add_argument("--model", metavar="CONFIG.yaml", default=None,
+                        help="model config (policy/critic sections); default: rule-based prior and heuristic critic")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -296,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-baseline", action="store_true", help="skip Lean's one-shot automation baseline")
     _add_search_options(bench)
     bench.set_defaults(func=cmd_bench)
+
+    add_suggest_parser(sub, common)
+    add_train_parser(sub, common)
     return parser
 
 

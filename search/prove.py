@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lean_env.dojo import Dojo, TacticState, Theorem
+from lean_env.dojo import Dojo, TacticState, Theorem, render_script
 from lean_env.toolchain import Toolchain
 from lean_env.verify import CheckOptions, check_file
 from search.best_first import best_first_search
@@ -43,6 +43,7 @@ class ProofAttempt:
     stop_reason: str = ""
     detail: str = ""
     trace: list[dict] = field(default_factory=list)
+    decomposition: dict = field(default_factory=dict)  # set by search.decompose: sketches and pieces tried
 
     def to_dict(self, with_trace: bool = False) -> dict:
         """A JSON-ready dict (the search trace only on request)."""
@@ -50,12 +51,6 @@ class ProofAttempt:
         if not with_trace:
             data.pop("trace")
         return data
-
-
-def render_proof(tactics: list[str]) -> str:
-    """A tactic list as a `by` block (multi-line tactics keep their relative indentation)."""
-    lines = [f"  {line}" if line.strip() else line for tactic in tactics for line in tactic.splitlines()]
-    return "by\n" + "\n".join(lines)
 
 
 class Prover:
@@ -82,7 +77,7 @@ class Prover:
             if self.cache is not None:
                 cached = self.cache.get_proof(initial.pp)
                 if cached is not None:
-                    proof = render_proof(cached)
+                    proof = render_script(cached)
                     if self.verify(theorem, proof):
                         return ProofAttempt(theorem.name, "proved", proof, cached, from_cache=True,
                                             stop_reason="cache")
@@ -95,7 +90,7 @@ class Prover:
                                lean_calls=result.lean_calls, probes=result.probes,
                                stop_reason=result.stop_reason, trace=result.trace)
         if result.proved:
-            proof = render_proof(result.tactics)
+            proof = render_script(result.tactics)
             if self.verify(theorem, proof):
                 attempt.status, attempt.proof = "proved", proof
                 if self.cache is not None:

@@ -1,0 +1,83 @@
+"""Build policies and critics from configuration.
+
+    policy = load_policy({"backend": "hf", "path": "runs/tiny"})     # or a ModelConfig, a YAML path, None
+    critic = load_critic(None)                                        # the heuristic critic
+
+| backend | policy | critic |
+| --- | --- | --- |
+| `rules` (default) | `prover.prior.PriorPolicy` (rule-based prior) | `prover.critic.ShapeCritic` (goal count and size) |
+| `hf` | `prover.backends.hf.HFPolicy` (causal LM) | `prover.backends.hf.HFCritic` (sequence classifier) |
+| `vllm` | `prover.backends.vllm_backend.VLLMPolicy` | — |
+| `http` | `prover.backends.http.HTTPPolicy` | — |
+
+A malformed model path, an unknown backend, a bad field or a critic backend without a critic
+raises :class:`ModelConfigError` with a one-line message. Heavy libraries (torch,
+transformers, vllm) are imported only by the backend that needs them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Union
+
+from prover.critic import Critic, ShapeCritic
+from prover.model_config import BACKENDS, ModelConfig
+from prover.model_errors import ModelConfigError
+from prover.policy import Policy
+
+ConfigLike = Union[ModelConfig, dict, str, Path, None]
+
+
+def as_config(config: ConfigLike, role: str = "policy") -> ModelConfig:
+    """A `ModelConfig` from a config, a dict, a YAML file path (its `role` section) or None (rules)."""
+    if config is None:
+        return ModelConfig()
+    if isinstance(config, ModelConfig):
+        return config
+    if isinstance(config, dict):
+        return ModelConfig.from_dict(config)
+    if isinstance(config, (str, Path)):
+        return ModelConfig.from_yaml(config, role)
+    raise ModelConfigError(f"cannot read a model config from {type(config).__name__}")
+
+
+def load_policy(config: ConfigLike = None) -> Policy:
+    """The step policy a config describes."""
+    config = as_config(config, "policy")
+    if config.backend == "rules":
+        from prover.prior import PriorPolicy
+
+        return PriorPolicy()
+    if config.backend == "hf":
+        from prover.backends.hf import HFPolicy
+
+        return HFPolicy(config)
+    if config.backend == "vllm":
+        from prover.backends.vllm_backend import VLLMPolicy
+
+        return VLLMPolicy(config)
+    if config.backend == "http":
+        from prover.backends.http import HTTPPolicy
+
+        return HTTPPolicy(config)
+    raise ModelConfigError(f"unknown model backend {config.backend!r}: choose one of {', '.join(BACKENDS)}")
+
+
+def load_critic(config: ConfigLike = None) -> Critic:
+    """The critic a config describes (`rules`: the heuristic `ShapeCritic`)."""
+    config = as_config(config, "critic")
+    if config.backend == "rules":
+        return ShapeCritic()
+    if config.backend == "hf":
+        from prover.backends.hf import HFCritic
+
+        return HFCritic(config)
+    raise ModelConfigError(f"critic backend {config.backend!r} is not available: use rules or hf")
+
+
+def describe(config: ModelConfig) -> dict[str, Any]:
+    """A short JSON-ready description of a model config (for reports)."""
+    if config.backend == "rules":
+        return {"backend": "rules"}
+    keys = ("backend", "path", "url", "decoding", "temperature", "num_samples")
+    return {key: getattr(config, key) for key in keys if getattr(config, key) not in ("", None)}

@@ -1,0 +1,234 @@
+"""Training: step data, filters, the mixture policy, SFT, and one expert-iteration round end to
+end on real Lean (killed twice and resumed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from prover.mixture import MixturePolicy, mix
+from prover.policy import TacticSuggestion
+from prover.prior import PriorPolicy
+from prover.prompt import format_prompt
+from prover.suite import Problem, load_suite
+from training.data import Step, load_steps, reference_steps, save_steps, sft_dataset, steps_from_trace, to_dataset
+from training.filters import drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant
+
+STATE = "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q"
+
+
+def _step(state: str, tactic: str, after: str = "", theorem: str = "t", source: str = "search") -> Step:
+    return Step(state, tactic, theorem, 1, "prior", "bfs", 0, after, source)
+
+
+# -- data ---------------------------------------------------------------------------------------
+def test_steps_from_trace_follows_the_proved_branch_only():
+    trace = [
+        {"parent": 0, "tactic": "intro h", "verdict": "new", "child": 1, "goals": "h : p\n⊢ q"},
+        {"parent": 0, "tactic": "simp", "verdict": "error", "child": None, "goals": ""},
+        {"parent": 0, "tactic": "constructor", "verdict": "new", "child": 2, "goals": "⊢ r"},
+        {"parent": 1, "tactic": "cases h", "verdict": "duplicate", "child": 2, "goals": ""},
+        {"parent": 1, "tactic": "exact foo h", "verdict": "proved", "child": 3, "goals": ""},
+    ]
+    steps = steps_from_trace(trace, "⊢ p → q", "thm", 2, "round_1", "bfs")
+    assert [(s.state, s.tactic, s.state_after, s.depth) for s in steps] == [
+        ("⊢ p → q", "intro h", "h : p\n⊢ q", 0), ("h : p\n⊢ q", "exact foo h", "", 1)]
+    assert {(s.theorem, s.round, s.model, s.algorithm) for s in steps} == {("thm", 2, "round_1", "bfs")}
+    assert steps_from_trace(trace[:4], "⊢ p → q", "thm") == []  # no proof in the trace
+
+
+def test_steps_round_trip_through_jsonl_and_datasets(tmp_path):
+    steps = [_step(STATE, "constructor", "⊢ p\n\n⊢ q"), _step(STATE, "exact ⟨hp, hq⟩")]
+    path = tmp_path / "steps.jsonl"
+    assert save_steps(steps, path) == 2
+    assert load_steps(path) == steps
+    dataset = to_dataset(steps)
+    assert dataset.num_rows == 2 and dataset[1]["tactic"] == "exact ⟨hp, hq⟩" and dataset[0]["round"] == 1
+    sft = sft_dataset(steps)
+    assert sft[0]["prompt"] == format_prompt(STATE) and sft[0]["completion"] == "constructor\n"
+    path.write_text(path.read_text() + '{"state": "x"}\n')
+    with pytest.raises(ValueError, match="steps.jsonl:3"):
+        load_steps(path)
+
+
+def test_reference_steps_take_one_line_first_tactics_of_by_proofs():
+    problems = [Problem("a", "theorem a (n : Nat) : n + 0 = n", "dev", reference_proof="by omega"),
+                Problem("b", "theorem b (p : Prop) (hp : p) : p", "dev", reference_proof="hp"),
+                Problem("c", "theorem c (n : Nat) : n = n", "dev", reference_proof="by\n  induction n with\n  | zero => rfl")]
+    steps = reference_steps(problems)
+    assert [(s.theorem, s.tactic, s.source) for s in steps] == [("a", "omega", "reference")]
+    assert steps[0].state == "n : Nat\n⊢ n + 0 = n"
+
+
+# -- filters ------------------------------------------------------------------------------------
+def test_drop_duplicates_keeps_first_and_drops_pairs_seen_earlier():
+    steps = [_step(STATE, "constructor"), _step(STATE.replace(" ", "  "), "constructor "), _step(STATE, "simp"),
+             _step("⊢ True", "trivial")]
+    kept, report = drop_duplicates(steps, {("⊢ True", "trivial")})
+    assert [s.tactic for s in kept] == ["constructor", "simp"]
+    assert (report.kept, report.dropped) == (2, 2)
+
+
+def test_drop_untrainable_and_no_progress():
+    steps = [_step(STATE, "induction n with\n| zero => rfl"), _step(STATE, "exact sorry"), _step(STATE, "simp")]
+    kept, report = drop_untrainable(steps)
+    assert [s.tactic for s in kept] == ["simp"] and report.dropped == 2
+    steps = [_step(STATE, "skip", STATE + "\n"), _step(STATE, "constructor", "⊢ p\n\n⊢ q"), _step(STATE, "exact ⟨hp, hq⟩")]
+    kept, report = drop_no_progress(steps)
+    assert [s.tactic for s in kept] == ["constructor", "exact ⟨hp, hq⟩"] and (report.kept, report.dropped) == (2, 1)
+
+
+def test_drop_confident_drops_what_the_policy_ranks_first_with_high_probability():
+    state = "p : Prop\nhp : p\n⊢ p"
+    top = PriorPolicy().suggest([state], 8)[0][0]
+    assert top.tactic == "exact hp"
+    steps = [_step(state, "exact hp"), _step(state, "simp"), _step(STATE, "exact ⟨hp, hq⟩")]
+    kept, report = drop_confident(steps, PriorPolicy(), threshold=math.exp(top.logprob) - 1e-6)
+    assert "exact hp" not in [s.tactic for s in kept] and "simp" in [s.tactic for s in kept]
+    assert report.dropped == 1 + (PriorPolicy().suggest([STATE], 8)[0][0].logprob >= top.logprob)
+    kept, report = drop_confident(steps, PriorPolicy(), threshold=1.0)
+    assert report.dropped == 0 and len(kept) == 3
+
+
+# -- mixture ------------------------------------------------------------------------------------
+def test_mixture_merge_rule():
+    prior = [TacticSuggestion("omega", math.log(0.6)), TacticSuggestion("simp", math.log(0.4))]
+    model = [TacticSuggestion("exact h", math.log(0.7)), TacticSuggestion("simp", math.log(0.1))]
+    merged = mix(prior, model, 0.5, 3)
+    assert [s.tactic for s in merged] == ["exact h", "omega", "simp"]
+    assert [round(math.exp(s.logprob), 6) for s in merged] == [0.35, 0.3, 0.25]
+    assert MixturePolicy(PriorPolicy()).suggest([STATE], 4) == PriorPolicy().suggest([STATE], 4)
+
+
+def test_select_problems_round_robin_over_topics():
+    from training.expert_iteration import select_problems
+
+    chosen = select_problems(load_suite("core", split="dev"), 6)
+    assert len(chosen) == 6 and len({p.topic for p in chosen}) == 6
+
+
+# -- SFT ----------------------------------------------------------------------------------------
+def test_sft_learns_the_steps_saves_a_loadable_model_and_is_not_redone(tmp_path):
+    from prover.models import load_policy
+    from training.base_model import build_base_model
+    from training.sft import SFTSettings, train_sft
+
+    dev = load_suite("core", split="dev")
+    base = build_base_model(tmp_path / "base", dev)
+    steps = [_step(STATE, "exact ⟨hp, hq⟩"), _step("n : Nat\n⊢ n + 0 = n", "omega")]
+    result = train_sft(base, steps, tmp_path / "model", SFTSettings(min_steps=80, max_steps=80, threads=1))
+    assert result.examples == 2 and result.last_loss < result.first_loss
+    policy = load_policy({"backend": "hf", "path": str(tmp_path / "model"), "num_samples": 8})
+    for step in steps:
+        top = policy.suggest([step.state], 4)[0]
+        assert top and top[0].tactic == step.tactic and math.isfinite(top[0].logprob)
+    stamp = (tmp_path / "model" / "model.safetensors").stat().st_mtime_ns
+    assert train_sft(base, steps, tmp_path / "model") == result
+    assert (tmp_path / "model" / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+# -- CLI ----------------------------------------------------------------------------------------
+def _parse(argv: list[str]) -> argparse.Namespace:
+    from training.cli import add_train_parser
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lean")
+    common.add_argument("--project", type=Path)
+    parser = argparse.ArgumentParser(prog="prover")
+    add_train_parser(parser.add_subparsers(dest="command", required=True), common)
+    return parser.parse_args(argv)
+
+
+def test_cli_bad_input_is_one_line_error(tmp_path):
+    from training.cli import TrainCommandError
+
+    args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--base-model", str(tmp_path / "nope")])
+    with pytest.raises(TrainCommandError, match="not a save_pretrained model folder"):
+        args.func(args)
+    args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--rounds", "0"])
+    with pytest.raises(TrainCommandError, match="at least 1"):
+        args.func(args)
+    args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--suite", "no-such-suite"])
+    with pytest.raises(TrainCommandError, match="no suite named"):
+        args.func(args)
+
+
+# -- real Lean ----------------------------------------------------------------------------------
+def test_prune_redundant_drops_steps_lean_does_not_need(toolchain):
+    statements = {
+        "le_succ_example": "theorem le_succ_example (a b : Nat) (h : a ≤ b) : a ≤ b + 1",
+        "contra_example": "theorem contra_example (p q : Prop) (h : p → q) (hnq : ¬q) : ¬p",
+    }
+    steps = [
+        _step("a b : Nat\nh : a ≤ b\n⊢ a ≤ b + 1", "have h2 : b ≤ b + 1 := Nat.le_succ b",
+              "a b : Nat\nh : a ≤ b\nh2 : b ≤ b + 1\n⊢ a ≤ b + 1", "le_succ_example"),
+        _step("a b : Nat\nh : a ≤ b\nh2 : b ≤ b + 1\n⊢ a ≤ b + 1", "omega", "", "le_succ_example"),
+        _step("p q : Prop\nh : p → q\nhnq : ¬q\n⊢ ¬p", "intro hp", "hp : p\n⊢ False", "contra_example"),
+        _step("p q : Prop\nh : p → q\nhnq : ¬q\nhp : p\n⊢ False", "exact hnq (h hp)", "", "contra_example"),
+    ]
+    kept, report = prune_redundant(steps, statements, toolchain)
+    assert [s.tactic for s in kept] == ["omega", "intro hp", "exact hnq (h hp)"]
+    assert (report.kept, report.dropped) == (3, 1)
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_expert_iteration_round_end_to_end_killed_and_resumed(toolchain, tmp_path):
+    """2 training theorems, 1 held-out: search → data → SFT → eval, killed after the first search
+    and again after SFT; each resume redoes nothing that had finished."""
+    from prover.models import load_policy
+    from search.config import SearchConfig
+    from search.types import Budget
+    from training.expert_iteration import ExpertIteration, ExpertIterationConfig
+    from training.sft import SFTSettings
+
+    core = {p.name: p for p in load_suite("core")}
+    rows = [dict(name=n, statement=core[n].statement, proof=core[n].reference_proof, split=split)
+            for n, split in (("nat_min_add_max", "dev"), ("logic_contrapositive", "dev"), ("nat_div_seven_range", "test"))]
+    suite = tmp_path / "tiny.jsonl"
+    suite.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    config = ExpertIterationConfig(suite=str(suite), split="dev", eval_split="test", limit=None, eval_limit=None,
+                                   rounds=1, search=SearchConfig(budget=Budget(8, 2, 300.0)),
+                                   sft=SFTSettings(min_steps=40, max_steps=40, threads=1))
+    out = tmp_path / "run"
+    events: list[tuple[str, dict]] = []
+
+    def kill_at(event: str):
+        def hook(name: str, info: dict) -> None:
+            events.append((name, info))
+            if name == event:
+                raise _Killed(event)
+        return hook
+
+    with pytest.raises(_Killed):
+        ExpertIteration(config, out, toolchain, kill_at("search")).run()
+    assert len((out / "round_1" / "search.jsonl").read_text().splitlines()) == 1
+    events.clear()
+    with pytest.raises(_Killed):
+        ExpertIteration(config, out, toolchain, kill_at("sft")).run()
+    assert [i["name"] for e, i in events if e == "search"] == ["logic_contrapositive"]  # the first was not redone
+    sft_record = (out / "round_1" / "model" / "sft.json").read_text()
+    events.clear()
+    summary = ExpertIteration(config, out, toolchain, kill_at("never")).run()
+    assert not [e for e, _ in events if e == "search"]
+    assert (out / "round_1" / "model" / "sft.json").read_text() == sft_record  # SFT not redone
+    assert [i["policy"] for e, i in events if e == "eval"] == ["prior", "round_1"]
+
+    record = json.loads((out / "rounds.jsonl").read_text().splitlines()[0])
+    assert record["solved_train_total"] == 2 and record["steps_collected"] >= 2
+    assert record["train_examples"] == record["steps_kept"] > 0 and record["sft"]["examples"] > 0
+    assert record["eval"]["incumbent"] == 1 and record["eval"]["candidate"] in (0, 1)
+    assert record["accepted"] is False and record["incumbent"] == "prior"  # a tie keeps the incumbent
+    steps = load_steps(out / "round_1" / "steps.jsonl")
+    assert all("⊢" in s.state and s.round == 1 and s.model == "prior" for s in steps)
+    assert summary["rounds_done"] == 1 and json.loads((out / "summary.json").read_text()) == summary
+    policy = load_policy({"backend": "hf", "path": str(out / "round_1" / "model")})
+    assert all(math.isfinite(s.logprob) for s in policy.suggest([steps[0].state], 4)[0])
+    again = ExpertIteration(config, out, toolchain, kill_at("search")).run()  # finished: nothing to redo
+    assert again == summary

@@ -1,0 +1,58 @@
+"""The shipped default step policy (`prover/default_model/policy/`), produced by this pipeline.
+
+1. expert iteration on the `core` suite's **dev** split only (`eval_split` none: no test
+   theorem is searched, and none shapes the tokenizer), from the rule-based prior, with the dev
+   split's reference first steps as seed data — or, with `from_run`, the kept steps of an
+   existing expert-iteration run folder instead of searching again;
+2. a final fine-tune of the untrained tiny GPT-2 base (2 layers, 64 wide, 640-token BPE) on the
+   seed steps and every round's kept steps, saved with `save_pretrained` (about 0.7 MB).
+
+The folder also gets `training.json`: data sizes, the runs it came from, the losses.
+
+    prover train default-models --out prover/default_model/policy [--from-run DIR]
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from prover.suite import load_suite
+from search.config import SearchConfig
+from search.types import Budget
+from training.base_model import build_base_model
+from training.data import load_steps, reference_steps
+from training.expert_iteration import ExpertIteration, ExpertIterationConfig
+from training.filters import drop_duplicates
+from training.sft import SFTSettings, train_sft
+
+
+def build_default_policy(out: Path, work: Path, toolchain, limit: int = 12, rounds: int = 1,
+                         from_run: Path | None = None,
+                         on_event: Callable[[str, dict], None] = lambda _e, _i: None) -> dict:
+    """Produce the default policy into `out` (see the module docstring); returns its record."""
+    dev = load_suite("core", split="dev")
+    if from_run is None:
+        config = ExpertIterationConfig(suite="core", split="dev", eval_split=None, limit=limit, eval_limit=None,
+                                       rounds=rounds, seed_references=True,
+                                       search=SearchConfig(budget=Budget(16, 3, 300.0)),
+                                       sft=SFTSettings())
+        ExpertIteration(config, work, toolchain, on_event).run()
+        from_run = work
+    if not from_run.is_dir():
+        raise FileNotFoundError(f"{from_run}: no such run folder")
+    found = [s for path in sorted(from_run.glob("round_*/steps.jsonl")) for s in load_steps(path)]
+    steps, _ = drop_duplicates(reference_steps(dev) + [s for s in found if s.source == "search"])
+    base = build_base_model(work / "base", dev)
+    final = work / "default_policy"
+    result = train_sft(base, steps, final, SFTSettings(max_steps=600))
+    on_event("sft", result.to_dict())
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(final, out)
+    record = {"examples": result.examples, "reference_steps": sum(s.source == "reference" for s in steps),
+              "search_steps": sum(s.source == "search" for s in steps), "from_run": str(from_run),
+              "sft": result.to_dict(), "size_bytes": sum(p.stat().st_size for p in out.rglob("*") if p.is_file())}
+    (out / "training.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    return record

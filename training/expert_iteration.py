@@ -1,0 +1,313 @@
+"""Expert iteration: search → collect → filter → fine-tune → evaluate → keep only if better.
+
+Each round r = 1 … R:
+
+1. **search** the training problems not solved in an earlier round with the incumbent policy
+   (:class:`prover.mixture.MixturePolicy`: the rule-based prior mixed with the incumbent
+   model, or the prior alone while no model has been accepted);
+2. **collect** the steps of the proof paths found (:mod:`training.data`);
+3. **filter** them (:mod:`training.filters`): untrainable tactics, steps that change nothing,
+   Lean-checked redundant steps, steps the incumbent already ranks first with probability ≥
+   `confidence_threshold`, and (state, tactic) pairs already in the data;
+4. **fine-tune** with TRL's `SFTTrainer` on all data so far (reference seed steps, if asked,
+   and every round's kept steps), starting from the base model in rounds 1, N+1, 2N+1, …
+   (`retrain_every` = N; BFS-Prover-V2 re-trains from the base periodically) and from the
+   incumbent checkpoint otherwise;
+5. **evaluate** the candidate on the held-out split with the same search settings as the
+   incumbent (equal budget) and accept it only if it solves strictly more (ties keep the
+   incumbent). Without an evaluation split every candidate is accepted.
+
+Files in the run folder (all resumable: a killed run continues where it stopped)::
+
+    run.json                 settings and their fingerprint (a resume must match)
+    base/                    the untrained base model (when no --base-model is given)
+    round_R/search.jsonl     one row per searched problem, written as each finishes
+    round_R/steps.jsonl      the round's kept steps; round_R/filters.json what each filter did
+    round_R/model/           the candidate checkpoint (save_pretrained; sft.json when finished)
+    eval/ID.jsonl            evaluation rows of a policy (ID: prior, base or round_R)
+    rounds.jsonl             one line per finished round; summary.json the whole run
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from lean_env.toolchain import Toolchain
+from prover.critic import ShapeCritic
+from prover.mixture import MixturePolicy
+from prover.model_config import ModelConfig
+from prover.models import describe, load_policy
+from prover.prior import PriorPolicy
+from prover.suite import Problem, load_suite
+from search.config import SearchConfig
+from search.prove import Prover
+from search.types import Budget
+from training.base_model import build_base_model
+from training.data import Step, load_steps, reference_steps, save_steps
+from training.filters import (drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant,
+                              report_dict)
+from training.search_runs import RootRecorder, RunStateError, read_rows, row_steps, search_problems
+from training.sft import SFTResult, SFTSettings, train_sft, train_sft_launched
+
+Event = Callable[[str, dict], None]
+
+
+@dataclass(frozen=True)
+class ExpertIterationConfig:
+    """Settings of an expert-iteration run (see the module docstring)."""
+
+    suite: str = "core"
+    split: str = "dev"
+    eval_split: str | None = "test"
+    limit: int | None = 5
+    eval_limit: int | None = 3
+    rounds: int = 1
+    search: SearchConfig = field(default_factory=lambda: SearchConfig(budget=Budget(16, 3, 300.0)))
+    base_model: str = ""  # a save_pretrained causal LM; "" builds an untrained tiny GPT-2
+    generation: ModelConfig = field(default_factory=lambda: ModelConfig(backend="hf", num_samples=16))
+    model_weight: float = 0.5
+    retrain_every: int = 2
+    confidence_threshold: float = 0.5
+    prune: bool = True
+    seed_references: bool = False
+    sft: SFTSettings = field(default_factory=SFTSettings)
+    tactic_timeout_s: float = 300.0
+    accelerate_config: str = ""  # run each SFT under `accelerate launch --config_file` (multi-GPU)
+
+    def fingerprint(self) -> str:
+        """A hash of everything but `rounds` (a run may be resumed with more rounds)."""
+        data = {k: v for k, v in self.to_dict().items() if k != "rounds"}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return json.loads(json.dumps(asdict(self), default=str))
+
+
+def select_problems(problems: list[Problem], limit: int | None) -> list[Problem]:
+    """The first `limit` problems taken round-robin over topics (suite order within a topic),
+    so that a small limit still covers several topics; all problems when `limit` is None."""
+    by_topic: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_topic.setdefault(problem.topic, []).append(problem)
+    ordered: list[Problem] = []
+    queues = list(by_topic.values())
+    while any(queues):
+        for queue in queues:
+            if queue:
+                ordered.append(queue.pop(0))
+    return ordered[:limit] if limit is not None else ordered
+
+
+class ExpertIteration:
+    """One run folder of expert iteration; :meth:`run` does (or resumes) the configured rounds."""
+
+    def __init__(self, config: ExpertIterationConfig, out: Path, toolchain: Toolchain,
+                 on_event: Event = lambda _e, _i: None):
+        self.config, self.out, self.toolchain, self.on_event = config, Path(out), toolchain, on_event
+        self.fingerprint = config.fingerprint()
+        self.train = select_problems(load_suite(config.suite, split=config.split), config.limit)
+        self.held_out = (select_problems(load_suite(config.suite, split=config.eval_split), config.eval_limit)
+                         if config.eval_split else [])
+        if not self.train:
+            raise RunStateError(f"no training problems in suite {config.suite!r} split {config.split!r}")
+
+    # -- the run ------------------------------------------------------------------------------
+    def run(self) -> dict:
+        """Do every configured round not finished yet; returns the summary (also summary.json)."""
+        self._check_run_folder()
+        base = self._base()
+        initial = "base" if self.config.base_model else "prior"
+        rounds = self._finished_rounds()
+        incumbent = rounds[-1]["incumbent"] if rounds else initial
+        for index in range(len(rounds) + 1, self.config.rounds + 1):
+            record = self._round(index, base, incumbent)
+            incumbent = record["incumbent"]
+            with (self.out / "rounds.jsonl").open("a", encoding="utf-8") as sink:
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+            rounds.append(record)
+            self.on_event("round", record)
+            self._write_summary(rounds, initial)
+        return self._write_summary(rounds, initial)
+
+    def _round(self, index: int, base: Path, incumbent: str) -> dict:
+        folder = self.out / f"round_{index}"
+        started = time.monotonic()
+        policy = self._policy(incumbent)
+        solved_before = self._solved_train(index)
+        todo = [p for p in self.train if p.name not in solved_before]
+        rows = self._search(folder, todo, policy, index, incumbent)
+        new_steps, filters = self._filter(folder, rows, policy)
+        del policy  # release the generation model (a vLLM engine holds GPU memory) before fine-tuning
+        gc.collect()
+        data = self._data(index)
+        from_base = (index - 1) % self.config.retrain_every == 0 or incumbent == "prior"
+        source = base if from_base else self._checkpoint(incumbent)
+        if not data:
+            sft: SFTResult | None = None
+            candidate = None
+        else:
+            if self.config.accelerate_config:
+                sft = train_sft_launched(source, data, folder / "model", self.config.sft, self.config.accelerate_config)
+            else:
+                sft = train_sft(source, data, folder / "model", self.config.sft)
+            self.on_event("sft", sft.to_dict())
+            candidate = f"round_{index}"
+        evaluation = self._evaluate(incumbent, candidate)
+        accepted = candidate is not None and (not self.held_out or evaluation["candidate"] > evaluation["incumbent"])
+        return {
+            "round": index, "fingerprint": self.fingerprint, "incumbent_before": incumbent,
+            "trained_from": "base" if from_base else incumbent,
+            "searched": len(todo), "solved_train_new": sum(r["status"] == "proved" for r in rows),
+            "solved_train_total": len(solved_before) + sum(r["status"] == "proved" for r in rows),
+            "train_problems": len(self.train), "steps_collected": sum(len(r.get("steps", [])) for r in rows),
+            "steps_kept": len(new_steps), "filters": filters, "train_examples": len(data),
+            "sft": sft.to_dict() if sft else None, "eval": evaluation, "accepted": accepted,
+            "incumbent": candidate if accepted else incumbent,
+            "search_time_s": round(sum(r.get("time_s", 0.0) for r in rows), 1),
+            "time_s": round(time.monotonic() - started, 1),
+        }
+
+    # -- phases -------------------------------------------------------------------------------
+    def _search(self, folder: Path, problems: list[Problem], policy, index: int, incumbent: str) -> list[dict]:
+        recorder = RootRecorder(policy)
+        provenance = {"round": index, "model": incumbent, "algorithm": self.config.search.algorithm}
+
+        def row_done(row: dict, position: int, total: int) -> None:
+            self.on_event("search", {"round": index, "name": row["name"], "status": row["status"],
+                                     "time_s": row["time_s"], "position": position, "total": total})
+
+        return search_problems(self._prover(recorder), recorder, problems, folder / "search.jsonl",
+                               self.fingerprint, provenance, row_done)
+
+    def _filter(self, folder: Path, rows: list[dict], policy) -> tuple[list[Step], list[dict]]:
+        steps_path, report_path = folder / "steps.jsonl", folder / "filters.json"
+        if report_path.is_file() and steps_path.is_file():
+            return load_steps(steps_path), json.loads(report_path.read_text(encoding="utf-8"))
+        steps = row_steps(rows)
+        reports = []
+        steps, report = drop_untrainable(steps)
+        reports.append(report)
+        steps, report = drop_no_progress(steps)
+        reports.append(report)
+        if self.config.prune:
+            statements = {p.name: p.statement for p in self.train}
+            steps, report = prune_redundant(steps, statements, self.toolchain, timeout_s=self.config.tactic_timeout_s)
+            reports.append(report)
+        steps, report = drop_confident(steps, policy, self.config.confidence_threshold, self.config.search.width)
+        reports.append(report)
+        steps, report = drop_duplicates(steps, {s.key() for s in self._steps_through(int(folder.name[6:]) - 1)})
+        reports.append(report)
+        save_steps(steps, steps_path)
+        report_path.write_text(json.dumps(report_dict(reports), indent=1), encoding="utf-8")
+        self.on_event("filter", {"round": folder.name, "kept": len(steps), "filters": report_dict(reports)})
+        return steps, report_dict(reports)
+
+    def _evaluate(self, incumbent: str, candidate: str | None) -> dict:
+        if not self.held_out:
+            return {"problems": 0, "incumbent": None, "candidate": None}
+        result = {"problems": len(self.held_out), "incumbent_id": incumbent,
+                  "incumbent": self._solved_eval(incumbent)}
+        result["candidate"] = self._solved_eval(candidate) if candidate else None
+        return result
+
+    def _solved_eval(self, policy_id: str) -> int:
+        recorder = RootRecorder(self._policy(policy_id))
+
+        def row_done(row: dict, position: int, total: int) -> None:
+            self.on_event("eval", {"policy": policy_id, "name": row["name"], "status": row["status"],
+                                   "time_s": row["time_s"], "position": position, "total": total})
+
+        rows = search_problems(self._prover(recorder), recorder, self.held_out, self.out / "eval" / f"{policy_id}.jsonl",
+                               self.fingerprint, {"model": policy_id}, row_done)
+        return sum(r["status"] == "proved" for r in rows)
+
+    # -- state --------------------------------------------------------------------------------
+    def _check_run_folder(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        path = self.out / "run.json"
+        if path.is_file():
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if saved.get("fingerprint") != self.fingerprint:
+                raise RunStateError(f"{self.out} holds a run with other settings; use another --out folder")
+        else:
+            path.write_text(json.dumps({"fingerprint": self.fingerprint, "config": self.config.to_dict()},
+                                       indent=1), encoding="utf-8")
+
+    def _finished_rounds(self) -> list[dict]:
+        path = self.out / "rounds.jsonl"
+        if not path.exists():
+            return []
+        rounds = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if any(r.get("fingerprint") != self.fingerprint for r in rounds):
+            raise RunStateError(f"{path} holds rounds of another configuration; use another --out folder")
+        return rounds
+
+    def _base(self) -> Path:
+        if self.config.base_model:
+            return Path(self.config.base_model)
+        return build_base_model(self.out / "base", self.train, seed=self.config.search.seed)
+
+    def _checkpoint(self, policy_id: str) -> Path:
+        return Path(self.config.base_model) if policy_id == "base" else self.out / policy_id / "model"
+
+    def _policy(self, policy_id: str):
+        if policy_id == "prior":
+            return MixturePolicy(PriorPolicy())
+        model = load_policy(dataclasses.replace(self.config.generation, path=str(self._checkpoint(policy_id))))
+        return MixturePolicy(PriorPolicy(), model, self.config.model_weight)
+
+    def _prover(self, policy) -> Prover:
+        critic = ShapeCritic() if self.config.search.algorithm in ("critic-bfs", "mcts") else None
+        return Prover(self.toolchain, policy, self.config.search, critic, None,
+                      tactic_timeout_s=self.config.tactic_timeout_s)
+
+    def _solved_train(self, index: int) -> set[str]:
+        solved: set[str] = set()
+        for earlier in range(1, index):
+            rows = read_rows(self.out / f"round_{earlier}" / "search.jsonl", self.fingerprint)
+            solved |= {name for name, row in rows.items() if row["status"] == "proved"}
+        return solved
+
+    def _steps_through(self, index: int) -> list[Step]:
+        """Seed steps (if configured) and the kept steps of rounds 1 … `index`."""
+        steps = reference_steps(self.train) if self.config.seed_references else []
+        for earlier in range(1, index + 1):
+            path = self.out / f"round_{earlier}" / "steps.jsonl"
+            if path.is_file():
+                steps += load_steps(path)
+        return steps
+
+    def _data(self, index: int) -> list[Step]:
+        """The training set of round `index`: seed steps and every round's kept steps so far."""
+        steps, _ = drop_duplicates(self._steps_through(index))
+        return steps
+
+    def _write_summary(self, rounds: list[dict], initial: str) -> dict:
+        initial_eval = None
+        if self.held_out and (self.out / "eval" / f"{initial}.jsonl").exists():
+            rows = read_rows(self.out / "eval" / f"{initial}.jsonl", self.fingerprint)
+            initial_eval = sum(r["status"] == "proved" for r in rows.values())
+        final = rounds[-1]["incumbent"] if rounds else initial
+        summary = {
+            "out": str(self.out), "fingerprint": self.fingerprint, "rounds_done": len(rounds),
+            "train_problems": len(self.train), "eval_problems": len(self.held_out),
+            "initial_policy": initial, "initial_eval_solved": initial_eval, "final_policy": final,
+            "final_checkpoint": str(self._checkpoint(final)) if final != "prior" else None,
+            "per_round": [{"round": r["round"], "solved_train_total": r["solved_train_total"],
+                           "steps_kept": r["steps_kept"], "train_examples": r["train_examples"],
+                           "incumbent_eval": r["eval"].get("incumbent"), "candidate_eval": r["eval"].get("candidate"),
+                           "accepted": r["accepted"], "sft_loss": (r["sft"] or {}).get("train_loss"),
+                           "checkpoint": (r["sft"] or {}).get("path"),
+                           "time_s": r["time_s"]} for r in rounds],
+            "generation": describe(self.config.generation), "time_s": round(sum(r["time_s"] for r in rounds), 1),
+        }
+        (self.out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        return summary

@@ -1,0 +1,115 @@
+"""Searching a list of problems with one prover, one JSON line per problem as each finishes,
+so that a killed run resumes with the problems it had not finished.
+
+A row holds the attempt (status, tactics, proof, time, Lean calls, expansions, stop reason), the
+root goal text and, for a proved problem, its proof-path steps (:mod:`training.data`). Rows of
+another configuration (another fingerprint) are refused; a last line cut short by a kill is
+dropped and that problem redone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+from lean_env.dojo import Theorem
+from prover.policy import Policy, TacticSuggestion
+from search.prove import ProofAttempt, Prover
+from training.data import DataError, Step, steps_from_trace
+
+
+class RunStateError(RuntimeError):
+    """A run folder that holds results of another configuration, or unreadable rows; one line."""
+
+
+class RootRecorder:
+    """Wraps a policy and remembers the first state it is asked about after :meth:`reset`: the
+    root of a search, whose goal text the search trace does not record."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.root: str | None = None
+
+    def reset(self) -> None:
+        """Forget the recorded root (call before each search)."""
+        self.root = None
+
+    def suggest(self, states: list[str], k: int) -> list[list[TacticSuggestion]]:
+        """The wrapped policy's suggestions; records the first state seen."""
+        if self.root is None and states:
+            self.root = states[0]
+        return self.policy.suggest(states, k)
+
+
+def read_rows(path: Path, fingerprint: str) -> dict[str, dict]:
+    """Finished rows of a JSONL log, by problem name (a cut-off last line is ignored)."""
+    if not path.exists():
+        return {}
+    rows: dict[str, dict] = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            if number == len(lines):
+                continue
+            raise RunStateError(f"{path}:{number}: not valid JSON") from None
+        if row.get("fingerprint") != fingerprint:
+            raise RunStateError(f"{path} holds results of another configuration; use another --out folder")
+        rows[row["name"]] = row
+    return rows
+
+
+def search_problems(prover: Prover, recorder: RootRecorder, problems: list, path: Path, fingerprint: str,
+                    provenance: dict, on_row: Callable[[dict, int, int], None] = lambda _r, _i, _n: None) -> list[dict]:
+    """Prove each problem not already in `path`, appending its row as it finishes; returns the
+    rows of all `problems` (finished earlier or now), in order. `provenance` (round, model,
+    algorithm) is stamped on the steps."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    finished = read_rows(path, fingerprint)
+    _drop_partial_line(path)
+    todo = [p for p in problems if p.name not in finished]
+    with path.open("a", encoding="utf-8") as sink:
+        for index, problem in enumerate(todo, start=1):
+            recorder.reset()
+            attempt = _attempt(prover, problem)
+            row = {**attempt.to_dict(with_trace=True), "root_state": recorder.root or "", "fingerprint": fingerprint,
+                   "steps": [s.to_dict() for s in _steps(attempt, recorder.root, provenance)]}
+            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sink.flush()
+            finished[problem.name] = row
+            on_row(row, index, len(todo))
+    return [finished[p.name] for p in problems]
+
+
+def row_steps(rows: list[dict]) -> list[Step]:
+    """The proof-path steps of the proved rows, in row order."""
+    return [Step.from_dict(s) for row in rows for s in row.get("steps", [])]
+
+
+def _attempt(prover: Prover, problem) -> ProofAttempt:
+    try:
+        return prover.prove(Theorem.from_statement(problem.lean_text("by sorry"), name=problem.name))
+    except Exception as exc:  # one problem's failure must not end the run
+        return ProofAttempt(problem.name, "error", detail=f"{type(exc).__name__}: {exc}")
+
+
+def _steps(attempt: ProofAttempt, root: str | None, provenance: dict) -> list[Step]:
+    if attempt.status != "proved" or attempt.from_cache or not root:
+        return []
+    try:
+        steps = steps_from_trace(attempt.trace, root, attempt.name, provenance.get("round", 0),
+                                 provenance.get("model", ""), provenance.get("algorithm", ""))
+    except DataError:
+        return []
+    return steps if [s.tactic for s in steps] == list(attempt.tactics) else []
+
+
+def _drop_partial_line(path: Path) -> None:
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if text and not text.endswith("\n"):
+            path.write_text(text[: text.rfind("\n") + 1], encoding="utf-8")
