@@ -12,6 +12,7 @@ policy:                      # the step policy (prover suggest / prove)
   max_new_tokens: 48
   max_prompt_tokens: 1024
   device: cpu                # cpu | cuda | cuda:N | auto
+  prior_weight: 0.5          # mix with the rule-based prior (0: the model alone)
 critic:
   backend: rules             # rules (heuristic) | hf (sequence classifier, 1 logit)
 planner:                     # optional: a model that proposes `have` chains
@@ -53,6 +54,9 @@ class ModelConfig:
     timeout_s/retries/backoff_s: per-request limit and retry schedule of the http backend
     (waits backoff_s · 2^attempt). api_key_env: name of an environment variable whose value is
     sent as a bearer token (http). engine_args: extra keyword arguments for `vllm.LLM(...)`.
+    prior_weight: a policy only — mix the model with the rule-based prior,
+    p = (1 − prior_weight) · p_model + prior_weight · p_prior (`prover.mixture`); 0 uses the
+    model alone.
     """
 
     backend: str = "rules"
@@ -73,6 +77,7 @@ class ModelConfig:
     backoff_s: float = 0.5
     api_key_env: str = ""
     engine_args: dict[str, Any] = field(default_factory=dict)
+    prior_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -88,6 +93,8 @@ class ModelConfig:
             raise ModelConfigError(f"model config: top_p must be in (0, 1] (got {self.top_p})")
         if self.timeout_s <= 0 or self.retries < 0 or self.backoff_s < 0:
             raise ModelConfigError("model config: timeout_s must be positive, retries and backoff_s non-negative")
+        if not 0.0 <= self.prior_weight <= 1.0:
+            raise ModelConfigError(f"model config: prior_weight must be in [0, 1] (got {self.prior_weight})")
         if self.dtype not in ("auto", "float32", "float16", "bfloat16"):
             raise ModelConfigError(f"model config: dtype {self.dtype!r} is not one of auto, float32, float16, bfloat16")
 

@@ -42,8 +42,19 @@ def as_config(config: ConfigLike, role: str = "policy") -> ModelConfig:
 
 
 def load_policy(config: ConfigLike = None) -> Policy:
-    """The step policy a config describes."""
+    """The step policy a config describes (mixed with the rule-based prior when its
+    `prior_weight` is above 0)."""
     config = as_config(config, "policy")
+    model = _load_model_policy(config)
+    if config.backend == "rules" or config.prior_weight == 0.0:
+        return model
+    from prover.mixture import MixturePolicy
+    from prover.prior import PriorPolicy
+
+    return MixturePolicy(PriorPolicy(), model, 1.0 - config.prior_weight)
+
+
+def _load_model_policy(config: ModelConfig) -> Policy:
     if config.backend == "rules":
         from prover.prior import PriorPolicy
 
@@ -79,5 +90,5 @@ def describe(config: ModelConfig) -> dict[str, Any]:
     """A short JSON-ready description of a model config (for reports)."""
     if config.backend == "rules":
         return {"backend": "rules"}
-    keys = ("backend", "path", "url", "decoding", "temperature", "num_samples")
+    keys = ("backend", "path", "url", "decoding", "temperature", "num_samples", "prior_weight")
     return {key: getattr(config, key) for key in keys if getattr(config, key) not in ("", None)}
