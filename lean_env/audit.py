@@ -96,6 +96,7 @@ def source_axioms(declarations: list[Declaration]) -> dict[str, set[str]]:
     edges: dict[int, set[int]] = {}
     for index, decl in enumerate(declarations):
         tokens = decl.identifiers()
+        tokens |= {t.rsplit(".", k)[0] for t in tokens for k in range(1, t.count(".") + 1)}  # `ax.elim` uses `ax`
         axioms = {LIBRARY_AXIOM_TOKENS[t.rsplit(".", 1)[-1]] for t in tokens if t.rsplit(".", 1)[-1] in LIBRARY_AXIOM_TOKENS}
         if _NATIVE_DECIDE_OPTION.search(decl.text):
             axioms.add("Lean.ofReduceBool")

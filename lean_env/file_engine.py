@@ -78,6 +78,43 @@ class Engine(Protocol):
     runs: int
 
     def evaluate(self, paths: Sequence[tuple[str, ...]]) -> list[TacticResult]:
+        """The result of each path, in order."""
+
+    def close(self) -> None: ...
+
+
+Runner = Callable[[Toolchain, Path, float], LeanRun]
+
+
+@dataclass
+class Probe:
+    """Where one probe of a batch file sits (lines are 1-based)."""
+
+    index: int
+    path: tuple[str, ...]
+    first_line: int  # the `set_option` line
+    header_line: int  # the line holding `:= by`
+    by_column: int  # codepoint column of that `by`
+    tactic_line: int  # first line of the new (last) tactic
+    marker_line: int
+
+
+@dataclass
+class FileEngine:
+    """Evaluates batches of tactic paths, one Lean process and one generated file per batch."""
+
+    toolchain: Toolchain
+    theorem: Theorem
+    heartbeats: int = DEFAULT_HEARTBEATS
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    runner: Runner | None = None
+    runs: int = 0  # Lean processes started so far
+    last_run: LeanRun | None = None
+    context_messages: list[LeanMessage] = field(default_factory=list)
+    _nonce: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    _context_verified: bool = False  # the context's marker came out once: a later fault is a probe's
+
+    def evaluate(self, paths: Sequence[tuple[str, ...]]) -> list[TacticResult]:
         """The result of each path (see the module's docstring for how it is judged)."""
         results: list[TacticResult | None] = [None] * len(paths)
         self._settle(paths, list(range(len(paths))), results)
@@ -132,92 +169,25 @@ class Engine(Protocol):
             return None
         return fault or ("crash", "Lean did not get to the end of the theorem's context")
 
-    def close(self) -> None: ...
-
-
-Runner = Callable[[Toolchain, Path, float], LeanRun]
-
-
-@dataclass
-class _Probe:
-    index: int
-    path: tuple[str, ...]
-    first_line: int  # the `set_option` line
-    header_line: int  # the line holding `:= by`
-    by_column: int  # codepoint column of that `by`
-    tactic_line: int  # first line of the new (last) tactic
-    marker_line: int
-
-
-@dataclass
-class FileEngine:
-    """Evaluates batches of tactic paths, one Lean process and one generated file per batch."""
-
-    toolchain: Toolchain
-    theorem: Theorem
-    heartbeats: int = DEFAULT_HEARTBEATS
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    runner: Runner | None = None
-    runs: int = 0  # Lean processes started so far
-    last_run: LeanRun | None = None
-    context_messages: list[LeanMessage] = field(default_factory=list)
-    _nonce: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
-    _context_verified: bool = False  # the context's marker came out once: a later fault is a probe's
-
-    def evaluate(self, paths: Sequence[tuple[str, ...]]) -> list[TacticResult]:
-        """The result of each path (see the module's docstring for how it is judged)."""
-        results: list[TacticResult | None] = [None] * len(paths)
-        pending = list(range(len(paths)))
-        retried = False
-        while pending:
-            finished, fault, context_ok = self._run([paths[i] for i in pending])
-            if not context_ok:
-                if fault is not None and fault[0] != "timeout" and not retried:
-                    retried = True  # the process died before the context was through: try once more
-                    continue
-                # The context itself did not get through: every pending pair shares that outcome.
-                for i in pending:
-                    results[i] = _fault_result(fault, "while checking the theorem's context") if fault else LeanError(
-                        "Lean did not get to the end of the theorem's context (does it end the file early?)")
-                break
-            first_missing = next((k for k, r in enumerate(finished) if r is None), None)
-            for k, result in enumerate(finished):
-                if result is not None:
-                    results[pending[k]] = result
-            if first_missing is None:
-                break
-            offender = pending[first_missing]
-            if fault is not None:
-                if len(pending) == 1:
-                    results[offender] = _fault_result(fault)
-                else:
-                    alone, single_fault, _ = self._run([paths[offender]])
-                    results[offender] = alone[0] if alone[0] is not None else _fault_result(
-                        single_fault or ("crash", "the probe produced no result"))
-            else:
-                results[offender] = LeanError(
-                    "Lean did not reach the end of this tactic's proof (the tactic broke the file's syntax)")
-            pending = [i for i in pending[first_missing + 1:] if results[i] is None]
-        return [r if r is not None else LeanCrash("no result") for r in results]
-
     def close(self) -> None:
         """Nothing to release: every batch has its own process."""
 
     # -- one Lean run ------------------------------------------------------------------------
 
-    def batch_file(self, paths: Sequence[tuple[str, ...]]) -> tuple[str, list[_Probe], int]:
+    def batch_file(self, paths: Sequence[tuple[str, ...]]) -> tuple[str, list[Probe], int]:
         """The Lean file for a batch, its probes, and the line of the context marker."""
         lines = self.theorem.context.split("\n") if self.theorem.context.strip() else []
         lines.append("")
         lines.append(f'#print "{self._marker("context")}"')
         context_marker = len(lines)
-        probes: list[_Probe] = []
+        probes: list[Probe] = []
         for index, path in enumerate(paths):
+            theorem, tactics = self.probe_target(path)
             lines.append("")
             first = len(lines) + 1
-            limit = self.heartbeats * max(1, len(path))
+            limit = self.heartbeats * max(1, len(tactics))
             lines.append(f"set_option maxHeartbeats {limit} in")
-            header = self.theorem.probe_header(index).split("\n")
+            header = theorem.probe_header(index).split("\n")
             if mask_comments_and_strings(header[-1]) != header[-1]:  # a comment may end the last line
                 header.append("    := by")
             else:
@@ -226,15 +196,19 @@ class FileEngine:
             header_line = len(lines)
             by_column = len(header[-1]) - 2
             tactic_line = header_line + 1
-            for position, tactic in enumerate(path):
-                if position == len(path) - 1:
+            for position, tactic in enumerate(tactics):
+                if position == len(tactics) - 1:
                     tactic_line = len(lines) + 1
                 lines.extend(indent_tactic(tactic).split("\n"))
-            if not path:  # the initial state: `by` needs a tactic before the marker
+            if not tactics:  # the initial state: `by` needs a tactic before the marker
                 lines.append("  skip")
             lines.append(f'#print "{self._marker(str(index))}"')
-            probes.append(_Probe(index, tuple(path), first, header_line, by_column, tactic_line, len(lines)))
+            probes.append(Probe(index, tuple(path), first, header_line, by_column, tactic_line, len(lines)))
         return "\n".join(lines) + "\n", probes, context_marker
+
+    def probe_target(self, path: tuple[str, ...]) -> tuple[Theorem, tuple[str, ...]]:
+        """The theorem a path probes and its tactics (here: the engine's theorem, the whole path)."""
+        return self.theorem, path
 
     def _marker(self, label: str) -> str:
         return f"dojo:{self._nonce}:{label}"
@@ -272,7 +246,7 @@ class FileEngine:
         return results, fault, context_ok
 
 
-def judge_probe(probe: _Probe, messages: list[LeanMessage]) -> TacticResult:
+def judge_probe(probe: Probe, messages: list[LeanMessage]) -> TacticResult:
     """The result of one probe from the messages inside its lines."""
     errors = [m for m in messages if m.is_error]
     timeouts = [m for m in errors if m.kind == "runtime.maxHeartbeats" or "maximum number of heartbeats" in m.text]
@@ -291,7 +265,7 @@ def judge_probe(probe: _Probe, messages: list[LeanMessage]) -> TacticResult:
     return ProofFinished(probe.path)
 
 
-def _is_main_unsolved(message: LeanMessage, probe: _Probe) -> bool:
+def _is_main_unsolved(message: LeanMessage, probe: Probe) -> bool:
     return (message.text.startswith("unsolved goals") and message.line == probe.header_line
             and message.column == probe.by_column)
 

@@ -122,8 +122,16 @@ class ModelConfig:
             section = data.get(role)
             if section is None:
                 raise ModelConfigError(f"{path}: no `{role}` section")
-            return cls.from_dict(section)
-        return cls.from_dict(data)
+            return cls.from_dict(section).beside(path)
+        return cls.from_dict(data).beside(path)
+
+    def beside(self, yaml_path: str | Path) -> "ModelConfig":
+        """This config with a relative model folder resolved against the YAML file's folder,
+        when the folder exists there (a shipped config names its models by relative path)."""
+        if self.backend not in ("hf", "vllm") or not self.path or Path(self.path).is_absolute():
+            return self
+        candidate = Path(yaml_path).parent / self.path
+        return dataclasses.replace(self, path=str(candidate)) if candidate.is_dir() else self
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (round-trips through `from_dict`)."""
@@ -155,8 +163,11 @@ class ModelsConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "ModelsConfig":
-        """From a YAML file (see the module's example)."""
-        return cls.from_dict(_read_yaml(path))
+        """From a YAML file (see the module's example); relative model folders that exist
+        beside the file are taken from there."""
+        models = cls.from_dict(_read_yaml(path))
+        return cls(models.policy.beside(path), models.critic.beside(path),
+                   models.planner.beside(path) if models.planner is not None else None)
 
 
 def _read_yaml(path: str | Path) -> dict[str, Any]:

@@ -439,3 +439,15 @@ def test_prior_weight_mixes_the_model_with_the_rule_based_prior(tiny):
     assert not isinstance(alone, MixturePolicy)
     with pytest.raises(ModelConfigError, match="prior_weight must be in"):
         load_policy({"backend": "hf", "path": str(tiny), "prior_weight": 1.5})
+
+
+def test_yaml_model_paths_resolve_beside_the_file(tmp_path, tiny):
+    folder = tmp_path / "shipped"
+    (folder / "policy").mkdir(parents=True)
+    config = folder / "models.yaml"
+    config.write_text("policy:\n  backend: hf\n  path: policy\ncritic:\n  backend: hf\n  path: not-here\n")
+    models = ModelsConfig.from_yaml(config)
+    assert models.policy.path == str(folder / "policy")
+    assert models.critic.path == "not-here"  # no such folder beside the file: left as written
+    assert ModelConfig.from_yaml(config).path == str(folder / "policy")
+    assert ModelConfig.from_dict({"backend": "hf", "path": str(tiny)}).beside(config).path == str(tiny)

@@ -115,19 +115,19 @@ def summary_table(summary: dict) -> str:
 
 
 def cmd_default_models(args: argparse.Namespace) -> int:
-    """Regenerate the shipped default policy (see `training.default_models`)."""
+    """Regenerate the shipped default policy and critic (see `training.default_models`)."""
     from lean_env.toolchain import resolve_toolchain
-    from training.default_models import build_default_policy
+    from training.default_models import build_default_models
     from training.search_runs import RunStateError
     from training.sft import TrainingError
 
     try:
         toolchain = None if args.from_run else resolve_toolchain(lean_command=args.lean, project=args.project,
                                                                  progress=_progress)
-        result = build_default_policy(Path(args.out), Path(args.work), toolchain, limit=args.limit,
+        result = build_default_models(Path(args.out), Path(args.work), toolchain, limit=args.limit,
                                       rounds=args.rounds, from_run=Path(args.from_run) if args.from_run else None,
                                       on_event=print_event)
-    except (SuiteError, RunStateError, TrainingError, ModelConfigError, FileNotFoundError) as exc:
+    except (SuiteError, RunStateError, TrainingError, ModelConfigError, FileNotFoundError, ValueError) as exc:
         raise TrainCommandError(str(exc)) from None
     print(json.dumps(result, indent=1))
     return 0
@@ -173,13 +173,16 @@ def add_train_parser(subparsers, common_parent: argparse.ArgumentParser):
     ei.set_defaults(func=cmd_expert_iteration)
 
     defaults = commands.add_parser("default-models", parents=[common_parent],
-                                   help="regenerate the shipped tiny default policy through this pipeline")
-    defaults.add_argument("--out", required=True, metavar="DIR", help="where to save the policy "
-                          "(the shipped one: prover/default_model/policy)")
+                                   help="regenerate the shipped tiny default policy and critic through this pipeline")
+    defaults.add_argument("--out", required=True, metavar="DIR", help="where to save policy/, critic/ and "
+                          "models.yaml (the shipped ones: prover/default_model)")
     defaults.add_argument("--work", default="runs/default-models", metavar="DIR", help="expert-iteration run folder")
     defaults.add_argument("--limit", type=int, default=12, metavar="K", help="core dev problems searched (12)")
     defaults.add_argument("--rounds", type=int, default=1)
     defaults.add_argument("--from-run", metavar="DIR", help="reuse the found proofs of an expert-iteration run "
                           "folder instead of searching (no Lean needed)")
     defaults.set_defaults(func=cmd_default_models)
+    from training.rl_cli import add_rl_parsers
+
+    add_rl_parsers(commands, common_parent)
     return commands

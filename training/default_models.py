@@ -1,4 +1,5 @@
-"""The shipped default step policy (`prover/default_model/policy/`), produced by this pipeline.
+"""The shipped default models (`prover/default_model/`: `policy/`, `critic/`, `models.yaml`),
+produced by this pipeline.
 
 1. expert iteration on the `core` suite's **dev** split only (`eval_split` none: no test
    theorem is searched, and none shapes the tokenizer), from the rule-based prior, with the dev
@@ -7,9 +8,14 @@
 2. a final fine-tune of the untrained tiny GPT-2 base (2 layers, 64 wide, 640-token BPE) on the
    seed steps and every round's kept steps, saved with `save_pretrained` (about 0.7 MB).
 
-The folder also gets `training.json`: data sizes, the runs it came from, the losses.
+3. the critic: a one-label sequence classifier on the same base, trained on the labelled
+   states of the run's training-split search trees (`round_*/search.jsonl`; never the
+   held-out `eval/` trees).
 
-    prover train default-models --out prover/default_model/policy [--from-run DIR]
+`policy/training.json` records data sizes, the run it came from and the losses;
+`models.yaml` configures both (`prover prove --model prover/default_model/models.yaml`).
+
+    prover train default-models --out prover/default_model [--from-run DIR]
 """
 
 from __future__ import annotations
@@ -23,16 +29,19 @@ from prover.suite import load_suite
 from search.config import SearchConfig
 from search.types import Budget
 from training.base_model import build_base_model
+from training.critic_data import examples_from_rows, read_attempts
+from training.critic_train import train_critic
 from training.data import load_steps, reference_steps
 from training.expert_iteration import ExpertIteration, ExpertIterationConfig
 from training.filters import drop_duplicates
 from training.sft import SFTSettings, train_sft
 
 
-def build_default_policy(out: Path, work: Path, toolchain, limit: int = 12, rounds: int = 1,
+def build_default_models(out: Path, work: Path, toolchain, limit: int = 12, rounds: int = 1,
                          from_run: Path | None = None,
                          on_event: Callable[[str, dict], None] = lambda _e, _i: None) -> dict:
-    """Produce the default policy into `out` (see the module docstring); returns its record."""
+    """Produce the default policy and critic into `out` (see the module docstring); returns
+    their record."""
     dev = load_suite("core", split="dev")
     if from_run is None:
         config = ExpertIterationConfig(suite="core", split="dev", eval_split=None, limit=limit, eval_limit=None,
@@ -49,10 +58,32 @@ def build_default_policy(out: Path, work: Path, toolchain, limit: int = 12, roun
     final = work / "default_policy"
     result = train_sft(base, steps, final, SFTSettings(max_steps=600))
     on_event("sft", result.to_dict())
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.copytree(final, out)
+    policy_out = out / "policy"
+    shutil.rmtree(policy_out, ignore_errors=True)
+    shutil.copytree(final, policy_out)
     record = {"examples": result.examples, "reference_steps": sum(s.source == "reference" for s in steps),
-              "search_steps": sum(s.source == "search" for s in steps), "from_run": str(from_run),
-              "sft": result.to_dict(), "size_bytes": sum(p.stat().st_size for p in out.rglob("*") if p.is_file())}
-    (out / "training.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-    return record
+              "search_steps": sum(s.source == "search" for s in steps), "from_run": from_run.name,
+              "sft": result.to_dict(),
+              "size_bytes": sum(p.stat().st_size for p in policy_out.rglob("*") if p.is_file())}
+    (policy_out / "training.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    attempts = [a for path in sorted(from_run.glob("round_*/search.jsonl")) for a in read_attempts(path)]
+    critic = train_critic(base, examples_from_rows(attempts), work / "default_critic")
+    on_event("critic", critic.to_dict())
+    critic_out = out / "critic"
+    shutil.rmtree(critic_out, ignore_errors=True)
+    shutil.copytree(work / "default_critic", critic_out)
+    (out / "models.yaml").write_text(MODELS_YAML.format(critic_tokens=critic.max_prompt_tokens), encoding="utf-8")
+    return {"policy": record, "critic": critic.to_dict()}
+
+
+MODELS_YAML = """# The shipped default models (regenerate: prover train default-models --out prover/default_model).
+# Paths are relative to this file.
+policy:
+  backend: hf
+  path: policy
+  prior_weight: 0.5
+critic:
+  backend: hf
+  path: critic
+  max_prompt_tokens: {critic_tokens}
+"""

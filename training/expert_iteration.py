@@ -15,7 +15,9 @@ Each round r = 1 … R:
    incumbent checkpoint otherwise;
 5. **evaluate** the candidate on the held-out split with the same search settings as the
    incumbent (equal budget) and accept it only if it solves strictly more (ties keep the
-   incumbent). Without an evaluation split every candidate is accepted.
+   incumbent). Without an evaluation split every candidate is accepted. A round after the
+   first that kept no new steps trains and evaluates nothing (`sft_skipped`): its candidate
+   would be the same data fine-tuned again.
 
 Files in the run folder (all resumable: a killed run continues where it stopped)::
 
@@ -150,7 +152,10 @@ class ExpertIteration:
         data = self._data(index)
         from_base = (index - 1) % self.config.retrain_every == 0 or incumbent == "prior"
         source = base if from_base else self._checkpoint(incumbent)
-        if not data:
+        # A round that found no new steps would fine-tune the same data again: skip it (and its
+        # evaluation) rather than spend the time on a candidate no better informed.
+        skipped = "no data" if not data else "no new steps" if index > 1 and not new_steps else None
+        if skipped:
             sft: SFTResult | None = None
             candidate = None
         else:
@@ -169,7 +174,7 @@ class ExpertIteration:
             "solved_train_total": len(solved_before) + sum(r["status"] == "proved" for r in rows),
             "train_problems": len(self.train), "steps_collected": sum(len(r.get("steps", [])) for r in rows),
             "steps_kept": len(new_steps), "filters": filters, "train_examples": len(data),
-            "sft": sft.to_dict() if sft else None, "eval": evaluation, "accepted": accepted,
+            "sft": sft.to_dict() if sft else None, "sft_skipped": skipped, "eval": evaluation, "accepted": accepted,
             "incumbent": candidate if accepted else incumbent,
             "search_time_s": round(sum(r.get("time_s", 0.0) for r in rows), 1),
             "time_s": round(time.monotonic() - started, 1),

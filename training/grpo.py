@@ -218,13 +218,15 @@ def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchai
 
 
 def train_grpo_launched(base: Path, rows: list[PromptRow], out: Path, settings: GRPOSettings,
-                        accelerate_config: str, lean: str | None = None) -> GRPOResult:
+                        accelerate_config: str, lean: str | None = None,
+                        reward: RewardConfig = RewardConfig()) -> GRPOResult:
     """:func:`train_grpo` under `accelerate launch --config_file accelerate_config -m training.grpo`."""
     data = out.with_name(out.name + ".prompts.jsonl")
     save_prompts(rows, data)
     command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(accelerate_config),
                "-m", "training.grpo", "--prompts", str(data), "--base", str(base), "--out", str(out),
-               "--settings", json.dumps(asdict(settings))] + (["--lean", lean] if lean else [])
+               "--settings", json.dumps(asdict(settings)), "--reward", json.dumps(asdict(reward))] + (
+                   ["--lean", lean] if lean else [])
     completed = subprocess.run(command, check=False)
     record = out / GRPO_RECORD
     if completed.returncode != 0 or not record.is_file():
@@ -239,11 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--settings", default="{}", help="GRPOSettings fields as JSON")
+    parser.add_argument("--reward", default="{}", help="RewardConfig fields as JSON")
     parser.add_argument("--lean", default=None, help="Lean command (default: resolved as usual)")
     args = parser.parse_args(argv)
     toolchain = resolve_toolchain(lean_command=args.lean)
     result = train_grpo(args.base, load_prompts(args.prompts), args.out, toolchain,
-                        GRPOSettings(**json.loads(args.settings)))
+                        GRPOSettings(**json.loads(args.settings)), RewardConfig(**json.loads(args.reward)))
     print(json.dumps(result.to_dict()))
     return 0
 

@@ -36,9 +36,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Sequence
 
 from lean_env.audit import STANDARD_AXIOMS, source_axioms, unsound_findings
-from lean_env.file_engine import DEFAULT_HEARTBEATS, FileEngine, _Probe
+from lean_env.file_engine import DEFAULT_HEARTBEATS, FileEngine
 from lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
-                              indent_tactic, render_script)
+                              render_script)
 from lean_env.source import find_declarations, mask_comments_and_strings, split_statement
 from lean_env.tactic_guard import tactic_problem
 from lean_env.theorem import Theorem
@@ -151,35 +151,9 @@ class BatchEngine(FileEngine):
 
     theorems: dict[str, Theorem] = field(default_factory=dict)
 
-    def batch_file(self, paths: Sequence[tuple[str, ...]]) -> tuple[str, list[_Probe], int]:
-        """The Lean file for a batch of keyed paths, its probes, and the line of the context marker."""
-        lines = self.theorem.context.split("\n") if self.theorem.context.strip() else []
-        lines += ["", f'#print "{self._marker("context")}"']
-        context_marker = len(lines)
-        probes: list[_Probe] = []
-        for index, path in enumerate(paths):
-            key, tactics = path[0], path[1:]
-            lines.append("")
-            first = len(lines) + 1
-            lines.append(f"set_option maxHeartbeats {self.heartbeats * max(1, len(tactics))} in")
-            header = self.theorems[key].probe_header(index).split("\n")
-            if mask_comments_and_strings(header[-1]) != header[-1]:
-                header.append("    := by")
-            else:
-                header[-1] += " := by"
-            lines.extend(header)
-            header_line, by_column = len(lines), len(header[-1]) - 2
-            tactic_line = header_line + 1
-            for position, tactic in enumerate(tactics):
-                if position == len(tactics) - 1:
-                    tactic_line = len(lines) + 1
-                lines.extend(indent_tactic(tactic).split("\n"))
-            if not tactics:
-                lines.append("  skip")
-            lines.append(f'#print "{self._marker(str(index))}"')
-            probes.append(_Probe(index, tuple(path), first, header_line, by_column, tactic_line, len(lines)))
-        return "\n".join(lines) + "\n", probes, context_marker
-
+    def probe_target(self, path: tuple[str, ...]) -> tuple[Theorem, tuple[str, ...]]:
+        """The keyed theorem of a path and its tactics."""
+        return self.theorems[path[0]], path[1:]
 
 def probe_paths(toolchain: Toolchain, theorems: Sequence[Theorem], paths: Sequence[tuple[str, ...]],
                 config: RewardConfig = RewardConfig()) -> tuple[list[TacticResult], int]:
