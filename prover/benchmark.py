@@ -77,9 +77,9 @@ def run_benchmark(
     automation = run_baseline(prover.toolchain, todo) if baseline and todo else {}
     path = out_dir / RESULTS
     _drop_partial_line(path)
+    by_name, already = {p.name: p for p in todo}, len(finished)
     with path.open("a", encoding="utf-8") as sink:
-        for index, problem in enumerate(todo, start=1):
-            attempt = _attempt(prover, problem)
+        def record(problem: Problem, attempt: ProofAttempt) -> None:
             row = {
                 "name": problem.name, "split": problem.split, "topic": problem.topic,
                 "difficulty": problem.difficulty, "status": attempt.status, "proof": attempt.proof,
@@ -93,7 +93,14 @@ def run_benchmark(
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
             sink.flush()
             finished[problem.name] = row
-            on_row(row, index, len(todo))
+            on_row(row, len(finished) - already, len(todo))
+
+        if hasattr(prover, "prove_all"):  # a worker pool (search.workers): rows in the order they finish
+            theorems = [Theorem.from_statement(p.lean_text("by sorry"), name=p.name) for p in todo]
+            prover.prove_all(theorems, lambda attempt: record(by_name[attempt.name], attempt))
+        else:
+            for problem in todo:
+                record(problem, _attempt(prover, problem))
     return [finished[p.name] for p in problems if p.name in finished]
 
 

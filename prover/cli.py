@@ -19,9 +19,12 @@ from prover.suggest_cli import add_suggest_parser
 from prover.suite import SuiteError, load_suite
 from search.cache import ProofCache
 from search.config import ALGORITHMS, SearchConfig
+from search.decompose import Decomposer
 from search.prove import ProofAttempt, Prover
 from search.prove_file import prove_file
+from search.ray_backend import RayPool, RayUnavailable
 from search.types import Budget
+from search.workers import ProverSpec, WorkerError, WorkerPool
 from training.cli import add_train_parser
 
 
@@ -129,14 +132,29 @@ def _prover(args: argparse.Namespace, toolchain: Toolchain) -> Prover:
             _progress(f"  expansions {meter.expansions}, Lean calls {meter.lean_calls}, "
                       f"probes {meter.probes}, {meter.elapsed():.0f} s")
 
-    return Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,
-                  tactic_timeout_s=args.timeout)
+    prover = Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,
+                    tactic_timeout_s=args.timeout)
+    return Decomposer(prover, max_depth=args.max_depth) if args.decompose else prover
+
+
+def _pool(args: argparse.Namespace, toolchain: Toolchain):
+    """A worker pool (`--workers N` > 1) or a Ray pool (`--ray-address`), else None."""
+    if args.workers < 1 or args.retries < 0 or args.max_depth < 0:
+        raise LeanEnvError("--workers must be at least 1, --retries and --max-depth at least 0")
+    if args.workers == 1 and not args.ray_address:
+        return None
+    spec = ProverSpec(toolchain, _search_config(args), ModelsConfig.from_yaml(args.model) if args.model else None,
+                      args.cache, args.timeout, args.decompose, args.max_depth)
+    if args.ray_address:
+        return RayPool(spec, args.ray_address, workers=args.workers if args.workers > 1 else None,
+                       retries=args.retries)
+    return WorkerPool(spec, args.workers, args.retries)
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
     """Fill the `sorry`s of a file (or prove one statement), write the result and re-check it."""
     toolchain = _toolchain(args)
-    prover = _prover(args, toolchain)
+    prover = _pool(args, toolchain) or _prover(args, toolchain)
 
     def shown(attempt: ProofAttempt) -> None:
         if not args.json:
@@ -206,10 +224,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if toolchain.is_embedded and any("import Mathlib" in p.header for p in problems):
         raise LeanEnvError(f"suite {args.suite} imports Mathlib: it needs a native Lean with Mathlib "
                            "(use --project DIR of a Lake project that has it)")
-    prover = _prover(args, toolchain)
+    prover = _pool(args, toolchain) or _prover(args, toolchain)
     out = Path(args.out)
     info = RunInfo(args.suite, args.split or "all", {"algorithm": args.search, "width": args.width,
-                   "budget": args.budget, "max_lean_calls": args.max_lean_calls, "time_limit": args.time_limit},
+                   "budget": args.budget, "max_lean_calls": args.max_lean_calls, "time_limit": args.time_limit,
+                   **({"decompose": True, "max_depth": args.max_depth} if args.decompose else {})},
                    _model_label(args), args.seed, toolchain.version())
 
     def row_done(row: dict, index: int, total: int) -> None:
@@ -238,6 +257,14 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="CONFIG.yaml", default=None,
                         help="model config (policy/critic sections); default: rule-based prior and heuristic critic")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--max-depth", type=int, default=1, metavar="N",
+                        help="levels of decomposition below the theorem (1)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="prover processes, each with its own Lean runs (1)")
+    parser.add_argument("--retries", type=int, default=1, metavar="N",
+                        help="re-runs of a task whose worker died (1)")
+    parser.add_argument("--ray-address", metavar="ADDR", default=None,
+                        help="prove on a Ray cluster (`auto`, `ray://HOST:10001`); needs `pip install ray`")
 
 
 def _print_file(result: FileResult) -> None:
@@ -298,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument("--statement", metavar="TEXT", help='prove one statement, e.g. "theorem t (p : Prop) (h : p) : p"')
     prove.add_argument("--out", metavar="FILE", help="where to write the proved file (FILE.proved.lean)")
     prove.add_argument("--trace", metavar="FILE", help="write each search tree as JSON here")
+    prove.add_argument("--decompose", action=argparse.BooleanOptionalAction, default=True,
+                       help="when direct search fails, split the theorem with planner sketches (on)")
     _add_search_options(prove)
     prove.set_defaults(func=cmd_prove)
 
@@ -307,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--limit", type=int, default=None, metavar="K", help="first K problems only")
     bench.add_argument("--out", default="bench-out", metavar="DIR", help="results folder (resumed if present)")
     bench.add_argument("--no-baseline", action="store_true", help="skip Lean's one-shot automation baseline")
+    bench.add_argument("--decompose", action=argparse.BooleanOptionalAction, default=False,
+                       help="when direct search fails, split the theorem with planner sketches (off)")
     _add_search_options(bench)
     bench.set_defaults(func=cmd_bench)
 
@@ -320,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except LeanEnvError as exc:
+    except (LeanEnvError, RayUnavailable, WorkerError) as exc:
         print(f"prover: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -335,7 +335,8 @@ def _wrap(text: str) -> str:
 
 def _binds(target: str, name: str) -> bool:
     """True when the target re-binds `name` (`∀ n`, `∃ n`, `fun n`): text substitution would be wrong."""
-    return re.search(r"(∀|∃|fun|λ|∑|∏)[^,]*(?<![\w.'])" + re.escape(name) + r"(?![\w'])", target) is not None
+    binder = r"(∀|∃|fun|λ|∑|∏)(?:(?!=>|↦)[^,])*"  # the binder list ends at `,`, `=>` or `↦`
+    return re.search(binder + r"(?<![\w.'])" + re.escape(name) + r"(?![\w'])", target) is not None
 
 
 def _first_line(text: str) -> str:

@@ -33,11 +33,12 @@ def goal_key(goals: str) -> str:
 
 @dataclass(frozen=True)
 class Failure:
-    """The largest budget a search spent on a goal without proving it."""
+    """The largest budget a search spent on a goal without proving it (each limit separately)."""
 
     expansions: int
     time_s: float
     attempts: int
+    lean_calls: int = 0
 
 
 class ProofCache:
@@ -55,6 +56,8 @@ class ProofCache:
                                      pk="key", if_not_exists=True)
             self.db["failures"].create({"key": str, "goal": str, "expansions": int, "time_s": float,
                                         "attempts": int, "updated": float}, pk="key", if_not_exists=True)
+            if "lean_calls" not in self.db["failures"].columns_dict:  # caches written before the column
+                self.db["failures"].add_column("lean_calls", int, not_null_default=0)
 
     def _write(self):
         return _Transaction(self.db.conn)
@@ -75,23 +78,30 @@ class ProofCache:
 
     def get_failure(self, goals: str) -> Failure | None:
         """The failure record of `goals`, or None."""
-        row = self.db.execute("SELECT expansions, time_s, attempts FROM failures WHERE key = ?",
+        row = self.db.execute("SELECT expansions, time_s, attempts, lean_calls FROM failures WHERE key = ?",
                               [goal_key(goals)]).fetchone()
         return Failure(*row) if row else None
 
-    def record_failure(self, goals: str, expansions: int, time_s: float) -> None:
-        """Note an unsuccessful search; keeps the largest budget spent and counts attempts."""
+    def record_failure(self, goals: str, expansions: int, time_s: float, lean_calls: int = 0) -> None:
+        """Note an unsuccessful search; keeps the largest budget spent (per limit) and counts attempts."""
         with self._write():
             self.db.execute(
-                "INSERT INTO failures (key, goal, expansions, time_s, attempts, updated) VALUES (?, ?, ?, ?, 1, ?) "
+                "INSERT INTO failures (key, goal, expansions, time_s, attempts, updated, lean_calls) "
+                "VALUES (?, ?, ?, ?, 1, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET expansions = max(expansions, excluded.expansions), "
-                "time_s = max(time_s, excluded.time_s), attempts = attempts + 1, updated = excluded.updated",
-                [goal_key(goals), goals, expansions, time_s, time.time()])
+                "time_s = max(time_s, excluded.time_s), attempts = attempts + 1, updated = excluded.updated, "
+                "lean_calls = max(lean_calls, excluded.lean_calls)",
+                [goal_key(goals), goals, expansions, time_s, time.time(), lean_calls])
 
-    def should_skip(self, goals: str, max_expansions: int) -> bool:
-        """True when a search with at least this many expansions already failed on `goals`."""
+    def should_skip(self, goals: str, max_expansions: int, max_lean_calls: int | None = None) -> bool:
+        """True when a search that spent at least `max_expansions` expansions, or at least
+        `max_lean_calls` Lean calls, already failed on `goals`: a deterministic search with this
+        budget stops at one of those limits, within what the failed search already explored."""
         failure = self.get_failure(goals)
-        return failure is not None and failure.expansions >= max_expansions
+        if failure is None:
+            return False
+        return failure.expansions >= max_expansions or (
+            max_lean_calls is not None and failure.lean_calls >= max_lean_calls)
 
     def stats(self) -> dict[str, int]:
         """Counts of cached proofs and failures."""

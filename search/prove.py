@@ -81,7 +81,8 @@ class Prover:
                     if self.verify(theorem, proof):
                         return ProofAttempt(theorem.name, "proved", proof, cached, from_cache=True,
                                             stop_reason="cache")
-                if self.cache.should_skip(initial.pp, self.config.budget.max_expansions):
+                if self.cache.should_skip(initial.pp, self.config.budget.max_expansions,
+                                          self.config.budget.max_lean_calls):
                     return ProofAttempt(theorem.name, "skipped", stop_reason="cached failure",
                                         detail="a search with at least this budget failed before")
             search = mcts_search if self.config.algorithm == "mcts" else best_first_search
@@ -98,7 +99,7 @@ class Prover:
             else:
                 attempt.detail = "the search's proof failed the final re-check"
         elif self.cache is not None and result.stop_reason != "time":
-            self.cache.record_failure(initial.pp, result.expansions, result.time_s)
+            self.cache.record_failure(initial.pp, result.expansions, result.time_s, result.lean_calls)
         return attempt
 
     def verify(self, theorem: Theorem, proof: str) -> bool:

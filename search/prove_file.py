@@ -48,18 +48,28 @@ def replace_proof(source: str, declaration: Declaration, proof: str) -> str:
 
 def prove_file(prover: Prover, path: Path, output: Path,
                on_attempt: Callable[[ProofAttempt], None] = lambda _a: None) -> FileProof:
-    """Prove the `sorry` theorems of `path` in order (each proof joins the context of the next),
-    write the file to `output` and re-check it whole."""
+    """Prove the `sorry` theorems of `path`, write the file to `output` and re-check it whole.
+
+    With a prover (`Prover`, `Decomposer`) the theorems are proved in order and each proof joins
+    the context of the next. With a pool (anything with `prove_all`: `search.workers.WorkerPool`,
+    `search.ray_backend.RayPool`) they are proved independently and in parallel, each in the
+    original file's context, so the result does not depend on the number of workers."""
     source = read_lean_source(path)
     report = FileProof(str(path), str(output))
+    names = [d.name for d in sorry_theorems(source)]
+    if hasattr(prover, "prove_all"):
+        theorems = [Theorem.from_source(source, name, str(path)) for name in names]
+        report.attempts = prover.prove_all(theorems, on_attempt)
     current = source
-    for name in [d.name for d in sorry_theorems(source)]:
-        with tempfile.TemporaryDirectory(prefix="prover-prove-") as tmp:
-            snapshot = Path(tmp) / path.name
-            snapshot.write_text(current, encoding="utf-8")
-            attempt = prover.prove(Theorem.from_file(snapshot, name))
-        report.attempts.append(attempt)
-        on_attempt(attempt)
+    for index, name in enumerate(names):
+        if index >= len(report.attempts):
+            with tempfile.TemporaryDirectory(prefix="prover-prove-") as tmp:
+                snapshot = Path(tmp) / path.name
+                snapshot.write_text(current, encoding="utf-8")
+                attempt = prover.prove(Theorem.from_file(snapshot, name))
+            report.attempts.append(attempt)
+            on_attempt(attempt)
+        attempt = report.attempts[index]
         if attempt.status == "proved":
             target = next(d for d in find_declarations(current) if d.name == name)
             current = replace_proof(current, target, attempt.proof)

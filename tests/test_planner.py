@@ -62,6 +62,9 @@ def test_structural_induction_skeletons():
     # a hypothesis that mentions the variable, or a target that re-binds it: no text induction
     assert origins("theorem d (n : Nat) (h : 0 < n) : n ≠ 0") == []
     assert origins("theorem e (n : Nat) : ∀ n : Nat, n = n") == []
+    assert origins("theorem f (n : Nat) : (fun n => n) n = n") == []
+    # a `fun` whose body mentions the variable does not bind it
+    assert origins("theorem g (n : Nat) : ((List.range n).map (fun _ => 3)).sum = 3 * n") == ["induction"]
 
 
 def test_no_structure_no_sketch():
