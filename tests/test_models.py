@@ -451,3 +451,16 @@ def test_yaml_model_paths_resolve_beside_the_file(tmp_path, tiny):
     assert models.critic.path == "not-here"  # no such folder beside the file: left as written
     assert ModelConfig.from_yaml(config).path == str(folder / "policy")
     assert ModelConfig.from_dict({"backend": "hf", "path": str(tiny)}).beside(config).path == str(tiny)
+
+
+def test_the_shipped_default_models_load_from_their_yaml():
+    from prover.model_config import ModelsConfig
+
+    models = ModelsConfig.from_yaml(ROOT / "prover" / "default_model" / "models.yaml")
+    policy, critic = load_policy(models.policy), load_critic(models.critic)
+    state = "n : Nat\n⊢ n + 0 = n"
+    suggestions = policy.suggest([state], K)[0]  # mixed with the prior, whose tactics may span lines
+    assert len({s.tactic for s in suggestions}) == K and all(math.isfinite(s.logprob) for s in suggestions)
+    assert all(0.0 <= v <= 1.0 for v in critic.score([state, "⊢ False"]))
+    record = json.loads((ROOT / "prover" / "default_model" / "policy" / "training.json").read_text())
+    assert record["examples"] > 0 and record["size_bytes"] < 5_000_000
