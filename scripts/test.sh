@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 prover setup
-python3 -m pytest -q "$@"
+# Two test files at a time (one per core): almost all the time is Lean start-up.
+python3 -m pytest -q -n 2 --dist loadfile "$@"
