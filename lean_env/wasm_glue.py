@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-GLUE_PATCH_VERSION = 2
+GLUE_PATCH_VERSION = 3
 
 
 class GluePatchError(RuntimeError):
@@ -52,6 +53,45 @@ _READ_STDIN = (
     "if(e.code===\"EOF\"||String(e).includes(\"EOF\")){n=0;break}throw e}}"
     "if(n<=0)return null;FS_stdin_getChar_buffer=Array.from(buf.subarray(0,n))}"
     "return FS_stdin_getChar_buffer.shift()};var __leanUnusedStdinReader="
+)
+
+# Lean's `main` on a pthread (for `lean --worker`, switched on by LEAN_WASM_MAIN_ON_PTHREAD=1): while
+# `main` runs on the main JavaScript thread, Node never runs that thread's event loop, so pthread
+# workers are never returned to the pool and every new Lean thread loads a new Worker (~4 s each).
+# As emscripten's PROXY_TO_PTHREAD does at link time, the main thread instead mounts the file
+# system (Lean's own start-up hook, EM_ASM 939105, which must run where the file system lives),
+# starts one pthread with a marker start routine and an argc/argv block, and returns to its event
+# loop; the pthread's entry point calls the exported `main` for the marker. When Lean exits (from any
+# thread), the process ends at once: a Worker still loading must not keep it alive.
+_MAIN_MARKER = "2147418113"  # 0x7fff0001: never a function-table index
+_MAIN_ON_PTHREAD = (
+    "function leanMainOnPthread(args){ASM_CONSTS[939105]();args=[thisProgram,...args];var argc=args.length;"
+    "var block=_malloc(8+4*(argc+1)),argv=block+8;var strs=args.map(a=>stringToNewUTF8(a));"
+    "var h=(growMemViews(),HEAPU32);h[block>>2]=argc;h[block+4>>2]=argv;strs.forEach((s,i)=>h[(argv>>2)+i]=s);"
+    "h[(argv>>2)+argc]=0;var attr=_malloc(64);_pthread_attr_init(attr);"
+    "_pthread_attr_setstacksize(attr,(+process.env.LEAN_WASM_MAIN_STACK_MB||8)*1048576);"
+    "var tid=_malloc(4);var rc=_pthread_create(tid,attr," + _MAIN_MARKER + ",block);"
+    "if(rc){err(`cannot start Lean's main on a thread (pthread_create returned ${rc})`);_proc_exit(1)}"
+    "runtimeKeepalivePush();Module.onExit=code=>process.exit(code);"
+    "PThread.pthreads[(growMemViews(),HEAPU32)[tid>>2]].ref()}"
+)
+
+# Stdio of pthreads when `main` runs on one: reads of fd 0 and writes to fds 1 and 2 are done by the
+# calling thread itself with `fs.readSync`/`fs.writeSync` instead of being proxied to the main
+# thread, which must never block. A read returns as soon as some bytes are there (a short read),
+# waits without spinning on an empty non-blocking pipe, and passes raw bytes through.
+_STDIO_DIRECT = (
+    "function leanStdioDirect(fd,iov,iovcnt,pnum){var h=(growMemViews(),HEAPU32),total=0;"
+    "for(var i=0;i<iovcnt;i++)total+=h[iov+8*i+4>>2];var buf=Buffer.alloc(total),n=0;"
+    "if(fd===0){if(total)for(;;){try{n=fs.readSync(0,buf,0,total,null);break}catch(e){"
+    "if(e.code===\"EAGAIN\"){Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,2);continue}"
+    "if(e.code===\"EOF\"){n=0;break}return 29}}"
+    "var h8=(growMemViews(),HEAPU8),o=0;for(var i=0;i<iovcnt&&o<n;i++){var p=h[iov+8*i>>2],"
+    "c=Math.min(h[iov+8*i+4>>2],n-o);h8.set(buf.subarray(o,o+c),p);o+=c}}"
+    "else{var h8=(growMemViews(),HEAPU8),o=0;for(var i=0;i<iovcnt;i++){var p=h[iov+8*i>>2],"
+    "c=h[iov+8*i+4>>2];buf.set(h8.subarray(p,p+c),o);o+=c}"
+    "while(n<total){try{n+=fs.writeSync(fd,buf,n,total-n)}catch(e){if(e.code!==\"EAGAIN\")return 29}}}"
+    "(growMemViews(),HEAPU32)[pnum>>2]=n;return 0}"
 )
 
 GLUE_FIXES: tuple[GlueFix, ...] = (
@@ -146,6 +186,77 @@ GLUE_FIXES: tuple[GlueFix, ...] = (
             ".sort((a,b)=>a.length-b.length).forEach(p=>{try{FS.mkdirTree(p);FS.mount(NODEFS,{root:p},p)}catch(e){}});"
         ),
     ),
+    GlueFix(
+        name="main-on-pthread-start",
+        why="with `main` on the main JS thread, pthread workers were never reused (one new Worker per Lean thread)",
+        upstream="function callMain(args=[]){",
+        replacement=_MAIN_ON_PTHREAD + "function callMain(args=[]){",
+    ),
+    GlueFix(
+        name="main-on-pthread-switch",
+        why="LEAN_WASM_MAIN_ON_PTHREAD=1 starts `main` on a pthread and frees the main thread's event loop",
+        upstream="if(!noInitialRun)callMain(args);postRun()}",
+        replacement=(
+            "if(!noInitialRun){if(process.env.LEAN_WASM_MAIN_ON_PTHREAD)leanMainOnPthread(args);"
+            "else callMain(args)}postRun()}"
+        ),
+    ),
+    GlueFix(
+        name="main-on-pthread-entry",
+        why="the pthread started for `main` calls the exported `main` with the argc/argv block, then exits the process",
+        upstream="var result=getWasmTableEntry(ptr)(arg);",
+        replacement=(
+            "var result;if(ptr===" + _MAIN_MARKER + "){result=_main((growMemViews(),HEAPU32)[arg>>2],"
+            "(growMemViews(),HEAPU32)[arg+4>>2]);exitJS(result)}else result=getWasmTableEntry(ptr)(arg);"
+        ),
+    ),
+    GlueFix(
+        name="main-on-pthread-exit",
+        why="an exit proxied from a pthread must end the process even though the main thread is kept alive",
+        upstream=(
+            "function exitOnMainThread(returnCode){if(ENVIRONMENT_IS_PTHREAD)return proxyToMainThread(1,0,0,"
+            "returnCode);_exit(returnCode)}"
+        ),
+        replacement=(
+            "function exitOnMainThread(returnCode){if(ENVIRONMENT_IS_PTHREAD)return proxyToMainThread(1,0,0,"
+            "returnCode);runtimeKeepaliveCounter=0;_exit(returnCode)}"
+        ),
+    ),
+    GlueFix(
+        name="main-on-pthread-env",
+        why="Lean's start-up hook mounts the file system on the main thread; a pthread only needs LEAN_PATH in its ENV",
+        upstream='939105:()=>{var isNode=typeof process!=="undefined"',
+        replacement=(
+            '939105:()=>{if(ENVIRONMENT_IS_PTHREAD){if(process.env.LEAN_PATH)ENV.LEAN_PATH=process.env.LEAN_PATH;'
+            'return}var isNode=typeof process!=="undefined"'
+        ),
+    ),
+    GlueFix(
+        name="pthread-stdin-direct",
+        why="a pthread's stdin read was proxied to the main thread, which must not block when `main` runs on a pthread",
+        upstream=(
+            "function _fd_read(fd,iov,iovcnt,pnum){if(ENVIRONMENT_IS_PTHREAD)return proxyToMainThread(158,0,1,"
+            "fd,iov,iovcnt,pnum);"
+        ),
+        replacement=(
+            _STDIO_DIRECT + "function _fd_read(fd,iov,iovcnt,pnum){if(ENVIRONMENT_IS_PTHREAD){if(fd===0&&"
+            "process.env.LEAN_WASM_MAIN_ON_PTHREAD)return leanStdioDirect(fd,iov,iovcnt,pnum);"
+            "return proxyToMainThread(158,0,1,fd,iov,iovcnt,pnum)}"
+        ),
+    ),
+    GlueFix(
+        name="pthread-stdout-direct",
+        why="a pthread's stdout/stderr writes went through the main thread; written directly they keep their order",
+        upstream=(
+            "function _fd_write(fd,iov,iovcnt,pnum){if(ENVIRONMENT_IS_PTHREAD)return proxyToMainThread(161,0,1,"
+            "fd,iov,iovcnt,pnum);"
+        ),
+        replacement=(
+            "function _fd_write(fd,iov,iovcnt,pnum){if(ENVIRONMENT_IS_PTHREAD){if((fd===1||fd===2)&&"
+            "process.env.LEAN_WASM_MAIN_ON_PTHREAD)return leanStdioDirect(fd,iov,iovcnt,pnum);"
+            "return proxyToMainThread(161,0,1,fd,iov,iovcnt,pnum)}"
+        ),
+    ),
 )
 
 
@@ -187,7 +298,7 @@ def patch_glue(glue: Path) -> None:
     if not original.exists():
         original.write_bytes(glue.read_bytes())
     text = apply_fixes(original.read_text(encoding="utf-8"))
-    tmp = glue.with_name(glue.name + ".tmp")
+    tmp = glue.with_name(f"{glue.name}.{os.getpid()}.tmp")  # concurrent patchers never share a temp file
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(glue)
     stamp_path(glue).write_text(

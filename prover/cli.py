@@ -132,8 +132,13 @@ def _prover(args: argparse.Namespace, toolchain: Toolchain) -> Prover:
             _progress(f"  expansions {meter.expansions}, Lean calls {meter.lean_calls}, "
                       f"probes {meter.probes}, {meter.elapsed():.0f} s")
 
+    session = None
+    if args.engine == "session":
+        from lean_env.session import LeanSession
+
+        session = LeanSession(toolchain)
     prover = Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,
-                    tactic_timeout_s=args.timeout)
+                    tactic_timeout_s=args.timeout, session=session)
     return Decomposer(prover, max_depth=args.max_depth) if args.decompose else prover
 
 
@@ -143,6 +148,8 @@ def _pool(args: argparse.Namespace, toolchain: Toolchain):
         raise LeanEnvError("--workers must be at least 1, --retries and --max-depth at least 0")
     if args.workers == 1 and not args.ray_address:
         return None
+    if args.engine == "session":
+        raise LeanEnvError("--engine session runs in one process: use it without --workers/--ray-address")
     spec = ProverSpec(toolchain, _search_config(args), ModelsConfig.from_yaml(args.model) if args.model else None,
                       args.cache, args.timeout, args.decompose, args.max_depth)
     if args.ray_address:
@@ -263,6 +270,9 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
                         help="prover processes, each with its own Lean runs (1)")
     parser.add_argument("--retries", type=int, default=1, metavar="N",
                         help="re-runs of a task whose worker died (1)")
+    parser.add_argument("--engine", choices=["file", "session"], default="file",
+                        help="how probes reach Lean: one process per batch (file), or one persistent "
+                             "`lean --worker` (session; see the README for its memory on the embedded Lean)")
     parser.add_argument("--ray-address", metavar="ADDR", default=None,
                         help="prove on a Ray cluster (`auto`, `ray://HOST:10001`); needs `pip install ray`")
 

@@ -19,6 +19,7 @@ from search.mcts import mcts_search
 from search.types import Progress
 
 if TYPE_CHECKING:
+    from lean_env.session import LeanSession
     from prover.critic import Critic
     from prover.policy import Policy
 
@@ -58,10 +59,12 @@ class Prover:
 
     def __init__(self, toolchain: Toolchain, policy: "Policy", config: SearchConfig,
                  critic: "Critic | None" = None, cache: ProofCache | None = None,
-                 progress: Progress | None = None, tactic_timeout_s: float = 300.0):
+                 progress: Progress | None = None, tactic_timeout_s: float = 300.0,
+                 session: "LeanSession | None" = None):
         self.toolchain, self.policy, self.config = toolchain, policy, config
         self.critic, self.cache, self.progress = critic, cache, progress
         self.tactic_timeout_s = tactic_timeout_s
+        self.session = session  # a persistent Lean worker for the probes (else one process per batch)
 
     def prove(self, theorem: Theorem) -> ProofAttempt:
         """Search for a proof of `theorem`; a found proof is returned only after a clean re-check."""
@@ -71,7 +74,12 @@ class Prover:
         return attempt
 
     def _attempt(self, theorem: Theorem) -> ProofAttempt:
-        with Dojo(theorem, toolchain=self.toolchain, timeout_s=self.tactic_timeout_s) as (dojo, initial):
+        engine = None
+        if self.session is not None:
+            from lean_env.session import SessionEngine
+
+            engine = SessionEngine(self.toolchain, theorem, timeout_s=self.tactic_timeout_s, session=self.session)
+        with Dojo(theorem, toolchain=self.toolchain, timeout_s=self.tactic_timeout_s, engine=engine) as (dojo, initial):
             if not isinstance(initial, TacticState):
                 return ProofAttempt(theorem.name, "error", detail=f"cannot start the proof: {initial}")
             if self.cache is not None:
