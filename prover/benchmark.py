@@ -44,9 +44,10 @@ class RunInfo:
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-def load_finished(out_dir: Path, info: RunInfo) -> dict[str, dict]:
-    """Rows already in `results.jsonl` (for resuming); refuses rows of another configuration."""
-    path = out_dir / RESULTS
+def read_resumable_rows(path: Path, fingerprint: str) -> dict[str, dict]:
+    """Finished rows of a resumable JSONL log, by problem name. A last line cut short by an
+    interruption is ignored (that problem is redone); any other bad line, or a row of another
+    configuration (`fingerprint`), raises ValueError with a one-line message."""
     if not path.exists():
         return {}
     rows: dict[str, dict] = {}
@@ -58,12 +59,20 @@ def load_finished(out_dir: Path, info: RunInfo) -> dict[str, dict]:
             row = json.loads(line)
         except ValueError:
             if number == len(lines):
-                continue  # a line cut short by an interruption: that problem is redone
-            raise BenchmarkError(f"{path}:{number}: not valid JSON")
-        if row.get("fingerprint") != info.fingerprint():
-            raise BenchmarkError(f"{path} holds results of another configuration; use another --out folder")
+                continue
+            raise ValueError(f"{path}:{number}: not valid JSON") from None
+        if row.get("fingerprint") != fingerprint:
+            raise ValueError(f"{path} holds results of another configuration; use another --out folder")
         rows[row["name"]] = row
     return rows
+
+
+def load_finished(out_dir: Path, info: RunInfo) -> dict[str, dict]:
+    """Rows already in `results.jsonl` (for resuming); refuses rows of another configuration."""
+    try:
+        return read_resumable_rows(out_dir / RESULTS, info.fingerprint())
+    except ValueError as exc:
+        raise BenchmarkError(str(exc)) from None
 
 
 def run_benchmark(

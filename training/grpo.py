@@ -35,7 +35,7 @@ from prover.prompt import format_prompt, truncate_state
 from prover.suite import Problem
 from training.data import Step
 from training.rewards import LeanReward, RewardConfig, RewardTask, probe_paths
-from training.sft import TrainingError
+from training.sft import TrainingError, load_causal_lm
 
 GRPO_RECORD = "grpo.json"
 
@@ -171,20 +171,9 @@ def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchai
         raise TrainingError("max_steps and prompts_per_step must be at least 1, num_generations at least 2")
     started = time.monotonic()
     import torch
-    import transformers
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import GRPOConfig, GRPOTrainer
 
-    transformers.utils.logging.set_verbosity_error()
-    if settings.threads:
-        torch.set_num_threads(settings.threads)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(base))
-        model = AutoModelForCausalLM.from_pretrained(str(base))
-    except Exception as exc:  # transformers raises many types; all mean "cannot use this folder"
-        raise TrainingError(f"cannot load a causal language model from {base}: {type(exc).__name__}") from None
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    model, tokenizer = load_causal_lm(base, settings.threads)
     context = int(getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 2048))
     budget = max(8, min(ModelConfig().max_prompt_tokens, context - settings.max_completion_length))
     count = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731

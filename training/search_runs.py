@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from lean_env.dojo import Theorem
+from prover.benchmark import read_resumable_rows
 from prover.policy import Policy, TacticSuggestion
 from search.prove import ProofAttempt, Prover
 from training.data import DataError, Step, steps_from_trace
@@ -44,23 +45,10 @@ class RootRecorder:
 
 def read_rows(path: Path, fingerprint: str) -> dict[str, dict]:
     """Finished rows of a JSONL log, by problem name (a cut-off last line is ignored)."""
-    if not path.exists():
-        return {}
-    rows: dict[str, dict] = {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            if number == len(lines):
-                continue
-            raise RunStateError(f"{path}:{number}: not valid JSON") from None
-        if row.get("fingerprint") != fingerprint:
-            raise RunStateError(f"{path} holds results of another configuration; use another --out folder")
-        rows[row["name"]] = row
-    return rows
+    try:
+        return read_resumable_rows(path, fingerprint)
+    except ValueError as exc:
+        raise RunStateError(str(exc)) from None
 
 
 def search_problems(prover: Prover, recorder: RootRecorder, problems: list, path: Path, fingerprint: str,

@@ -93,6 +93,27 @@ def read_result(out: Path) -> SFTResult | None:
     return SFTResult(**json.loads(record.read_text(encoding="utf-8")))
 
 
+def load_causal_lm(base: Path, threads: int = 0):
+    """The causal LM and tokenizer saved in `base` (a pad token set), with torch limited to
+    `threads` CPU threads when `threads` > 0; :class:`TrainingError` when the folder cannot be loaded."""
+    import torch
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    transformers.utils.logging.set_verbosity_error()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(base))
+        model = AutoModelForCausalLM.from_pretrained(str(base))
+    except Exception as exc:  # transformers raises many types; all mean "cannot use this folder"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise TrainingError(f"cannot load a causal language model from {base}: {type(exc).__name__}: {first}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer
+
+
 def train_sft(base: Path, steps: list[Step], out: Path, settings: SFTSettings = SFTSettings()) -> SFTResult:
     """Fine-tune the causal LM in `base` on `steps`; save it to `out`. A finished run already in
     `out` is returned as is (not redone)."""
@@ -102,22 +123,9 @@ def train_sft(base: Path, steps: list[Step], out: Path, settings: SFTSettings = 
     if not steps:
         raise TrainingError("no training steps to fine-tune on")
     started = time.monotonic()
-    import torch
-    import transformers
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
-    transformers.utils.logging.set_verbosity_error()
-    if settings.threads:
-        torch.set_num_threads(settings.threads)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(base))
-        model = AutoModelForCausalLM.from_pretrained(str(base))
-    except Exception as exc:  # transformers raises many types; all mean "cannot use this folder"
-        raise TrainingError(f"cannot load a causal language model from {base}: {type(exc).__name__}: "
-                            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}") from None
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    model, tokenizer = load_causal_lm(base, settings.threads)
     context = _context_length(model.config)
     budget = max(8, min(ModelConfig().max_prompt_tokens, context - ModelConfig().max_new_tokens))
 
