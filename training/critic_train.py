@@ -29,7 +29,7 @@ from pathlib import Path
 from prover.model_config import ModelConfig
 from prover.prompt import format_critic_prompt
 from training.critic_data import CriticExample, load_examples
-from training.sft import TrainingError
+from training.sft import TrainingError, publish_trained
 
 CRITIC_RECORD = "critic.json"
 
@@ -133,13 +133,7 @@ def train_critic(base: Path, examples: list[CriticExample], out: Path,
     result = CriticResult(str(out), str(base), len(examples), positives, len(examples) - positives, steps,
                           round(losses[0], 5) if losses else math.nan, round(losses[-1], 5) if losses else math.nan,
                           round(accuracy, 4), budget, round(time.monotonic() - started, 2))
-    if trainer.is_world_process_zero():
-        trainer.save_model(str(partial))
-        tokenizer.save_pretrained(str(partial))
-        shutil.rmtree(partial / "trainer", ignore_errors=True)
-        (partial / CRITIC_RECORD).write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
-        shutil.rmtree(out, ignore_errors=True)
-        partial.replace(out)
+    publish_trained(trainer, tokenizer, partial, out, CRITIC_RECORD, result.to_dict())
     return result
 
 

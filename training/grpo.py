@@ -35,7 +35,7 @@ from prover.prompt import format_prompt, truncate_state
 from prover.suite import Problem
 from training.data import Step
 from training.rewards import LeanReward, RewardConfig, RewardTask, probe_paths
-from training.sft import TrainingError, load_causal_lm
+from training.sft import TrainingError, load_causal_lm, publish_trained
 
 GRPO_RECORD = "grpo.json"
 
@@ -196,13 +196,7 @@ def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchai
     rewards = [round(float(e["reward"]), 4) for e in trainer.state.log_history if "reward" in e]
     result = GRPOResult(str(out), str(base), len(rows), int(trainer.state.global_step), rewards,
                         dict(scorer.verdicts), scorer.batches, scorer.lean_runs, round(time.monotonic() - started, 2))
-    if trainer.is_world_process_zero():
-        trainer.save_model(str(partial))
-        tokenizer.save_pretrained(str(partial))
-        shutil.rmtree(partial / "trainer", ignore_errors=True)
-        (partial / GRPO_RECORD).write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
-        shutil.rmtree(out, ignore_errors=True)
-        partial.replace(out)
+    publish_trained(trainer, tokenizer, partial, out, GRPO_RECORD, result.to_dict())
     return result
 
 

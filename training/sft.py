@@ -93,6 +93,20 @@ def read_result(out: Path) -> SFTResult | None:
     return SFTResult(**json.loads(record.read_text(encoding="utf-8")))
 
 
+def publish_trained(trainer, tokenizer, partial: Path, out: Path, record_name: str, record: dict) -> None:
+    """On the main process only: save the trained model and its tokenizer into `partial`, drop
+    the trainer's scratch folder, write `record` there as `record_name`, then rename `partial` to
+    `out` (replacing it), so that `out` only ever appears complete."""
+    if not trainer.is_world_process_zero():
+        return
+    trainer.save_model(str(partial))
+    tokenizer.save_pretrained(str(partial))
+    shutil.rmtree(partial / "trainer", ignore_errors=True)
+    (partial / record_name).write_text(json.dumps(record, indent=1), encoding="utf-8")
+    shutil.rmtree(out, ignore_errors=True)
+    partial.replace(out)
+
+
 def load_causal_lm(base: Path, threads: int = 0):
     """The causal LM and tokenizer saved in `base` (a pad token set), with torch limited to
     `threads` CPU threads when `threads` > 0; :class:`TrainingError` when the folder cannot be loaded."""
@@ -160,17 +174,10 @@ def train_sft(base: Path, steps: list[Step], out: Path, settings: SFTSettings = 
     with contextlib.redirect_stdout(sys.stderr):  # the trainer's loss lines are progress, not output
         output = trainer.train()
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
-    if trainer.is_world_process_zero():
-        trainer.save_model(str(partial))
-        tokenizer.save_pretrained(str(partial))
-        shutil.rmtree(partial / "trainer", ignore_errors=True)
     result = SFTResult(str(out), str(base), len(usable), len(steps) - len(usable), total,
                        round(float(output.training_loss), 5), round(losses[0], 5) if losses else math.nan,
                        round(losses[-1], 5) if losses else math.nan, round(time.monotonic() - started, 2))
-    if trainer.is_world_process_zero():
-        (partial / SFT_RECORD).write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
-        shutil.rmtree(out, ignore_errors=True)
-        partial.replace(out)
+    publish_trained(trainer, tokenizer, partial, out, SFT_RECORD, result.to_dict())
     return result
 
 
