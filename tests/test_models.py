@@ -270,10 +270,14 @@ def test_hf_logprob_is_the_sum_of_token_logprobs(tiny):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     policy = load_policy({"backend": "hf", "path": str(tiny), "temperature": 0.0})
-    best = policy.suggest([GOALS[0]], 1)[0][0]
+    # The goal whose greedy tactic passes the garbage filter (in one CI run GOALS[0]'s did not:
+    # the tiny model's near-ties can flip with the process's torch state).
+    usable = [(goal, found[0]) for goal in GOALS if (found := policy.suggest([goal], 1)[0])]
+    assert usable, "no goal has a greedy tactic"
+    goal, best = usable[0]
     tokenizer = AutoTokenizer.from_pretrained(str(tiny))
     model = AutoModelForCausalLM.from_pretrained(str(tiny)).eval()
-    ids = tokenizer(format_prompt(GOALS[0]), return_tensors="pt", add_special_tokens=False)["input_ids"]
+    ids = tokenizer(format_prompt(goal), return_tensors="pt", add_special_tokens=False)["input_ids"]
     newline = policy.generator.newline_ids
     with torch.inference_mode():
         out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=48,
