@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -45,7 +47,7 @@ def run_lean_file(
     extra_args: tuple[str, ...] = (),
 ) -> LeanRun:
     """Check `path` with `lean --json` and collect its messages."""
-    argv = toolchain.argv("--json", "-DmaxErrors=1000000", *extra_args, str(path))
+    argv = dies_with_parent(toolchain.argv("--json", "-DmaxErrors=1000000", *extra_args, str(path)))
     started = time.monotonic()
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
@@ -62,6 +64,16 @@ def run_lean_file(
     messages, _other = parse_messages(stdout.decode("utf-8", "replace"))
     fault, detail = _classify(proc.returncode, watchdog.reason, stderr_text, bool(messages))
     return LeanRun(messages, proc.returncode, elapsed, fault, detail, stderr_text, watchdog.peak_rss)
+
+
+def dies_with_parent(argv: list[str]) -> list[str]:
+    """`argv` run so that it is killed when the thread that started it dies (a SIGKILLed worker
+    must not leave its Lean running until the timeout): through `setpriv --pdeathsig KILL` on
+    Linux when util-linux's `setpriv` is there, else unchanged. Safe with threads (no
+    `preexec_fn`); the starting thread must outlive the process (`communicate` ensures it)."""
+    if sys.platform.startswith("linux") and (setpriv := shutil.which("setpriv")):
+        return [setpriv, "--pdeathsig", "KILL", "--", *argv]
+    return argv
 
 
 def _classify(returncode: int | None, watchdog_reason: str | None, stderr: str, has_messages: bool) -> tuple[str | None, str]:

@@ -226,3 +226,32 @@ def test_failure_skips_a_budget_already_spent_in_lean_calls(tmp_path):
     assert not cache.should_skip(goal, 64, 3) and not cache.should_skip(goal, 64)
     cache.record_failure(goal, expansions=3, time_s=1.0, lean_calls=4)
     assert cache.get_failure(goal).lean_calls == 4 and cache.get_failure(goal).expansions == 5
+
+
+def test_a_killed_parent_takes_its_lean_process_with_it():
+    """`run_lean_file`'s command line dies with the thread that started it (no orphaned Lean)."""
+    from lean_env.process import dies_with_parent
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("parent-death signals are Linux-only")
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys; from lean_env.process import dies_with_parent; "
+         "p = subprocess.Popen(dies_with_parent(['sleep', '300'])); print(p.pid, flush=True); p.wait()"],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    grandchild = int(child.stdout.readline())
+    os.kill(grandchild, 0)  # running
+    child.kill()
+    child.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:  # gone, or a zombie waiting for a reaper (a container's init may not reap)
+            state = Path(f"/proc/{grandchild}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            break
+        if state in ("Z", "X"):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(grandchild, signal.SIGKILL)
+        pytest.fail("the grandchild outlived its killed parent")
+    assert dies_with_parent(["lean"])[-1] == "lean"
