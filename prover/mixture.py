@@ -1,10 +1,12 @@
 """A step policy that mixes a language model with the rule-based prior, so that the model adds
 to the prior rather than replacing it.
 
-Merge rule (a mixture of the two distributions, restricted to their candidates): each policy
-gives up to `k` tactics with log-probabilities; the prior's are normalised over its `k`
-(:mod:`prover.prior`), the model's are its real probabilities of emitting exactly that
-tactic. The mixed probability of a tactic is
+Merge rule (a mixture of the two distributions, restricted to their candidates): the model
+gives up to `k` tactics with their real probabilities of emitting exactly that tactic; the
+prior gives its distribution over all its candidates (up to :data:`PRIOR_CANDIDATES`,
+normalised over them, :mod:`prover.prior`), so a prior suggestion's weight does not grow as `k`
+shrinks (asked for its top 1 alone, the prior would put probability 1 on it and no model could
+ever outrank it). The mixed probability of a tactic is
 
     p(t) = w · p_model(t) + (1 − w) · p_prior(t)        (a policy that did not propose t gives 0)
 
@@ -22,6 +24,8 @@ import math
 
 from prover.policy import Policy, TacticSuggestion
 
+PRIOR_CANDIDATES = 32
+
 
 class MixturePolicy:
     """`w · model + (1 − w) · prior` over the union of both policies' suggestions."""
@@ -33,9 +37,9 @@ class MixturePolicy:
 
     def suggest(self, states: list[str], k: int) -> list[list[TacticSuggestion]]:
         """Up to `k` distinct tactics per state, best first, by mixed probability."""
-        prior = self.prior.suggest(states, k)
         if self.model is None or self.model_weight == 0.0 or k <= 0:
-            return prior
+            return self.prior.suggest(states, k)
+        prior = self.prior.suggest(states, max(k, PRIOR_CANDIDATES))
         model = self.model.suggest(states, k)
         return [mix(p, m, self.model_weight, k) for p, m in zip(prior, model)]
 

@@ -431,14 +431,14 @@ def test_hf_multiline_completion_for_the_planner(hf_policy):
 
 
 def test_prior_weight_mixes_the_model_with_the_rule_based_prior(tiny):
-    from prover.mixture import MixturePolicy, mix
+    from prover.mixture import PRIOR_CANDIDATES, MixturePolicy, mix
     from prover.prior import PriorPolicy
 
     state = "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q"
     alone = load_policy({"backend": "hf", "path": str(tiny), "num_samples": 16, "seed": 0})
     mixed = load_policy({"backend": "hf", "path": str(tiny), "num_samples": 16, "seed": 0, "prior_weight": 0.25})
     assert isinstance(mixed, MixturePolicy) and mixed.model_weight == 0.75
-    expected = mix(PriorPolicy().suggest([state], K)[0], alone.suggest([state], K)[0], 0.75, K)
+    expected = mix(PriorPolicy().suggest([state], PRIOR_CANDIDATES)[0], alone.suggest([state], K)[0], 0.75, K)
     assert mixed.suggest([state], K)[0] == expected
     assert not isinstance(alone, MixturePolicy)
     with pytest.raises(ModelConfigError, match="prior_weight must be in"):
