@@ -24,6 +24,7 @@ from search.prove import ProofAttempt, Prover
 from search.prove_file import prove_file
 from search.ray_backend import RayPool, RayUnavailable
 from search.types import Budget
+from search.lockstep import LockstepPool
 from search.workers import ProverSpec, WorkerError, WorkerPool
 from training.cli import add_train_parser
 
@@ -121,7 +122,7 @@ def _search_config(args: argparse.Namespace) -> SearchConfig:
         raise LeanEnvError(str(exc)) from exc
 
 
-def _prover(args: argparse.Namespace, toolchain: Toolchain) -> Prover:
+def _prover(args: argparse.Namespace, toolchain: Toolchain, decompose: bool | None = None) -> Prover:
     cache = ProofCache(args.cache) if args.cache else None
     models = ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()
     policy = load_policy(models.policy)
@@ -139,13 +140,22 @@ def _prover(args: argparse.Namespace, toolchain: Toolchain) -> Prover:
         session = LeanSession(toolchain)
     prover = Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,
                     tactic_timeout_s=args.timeout, session=session)
-    return Decomposer(prover, max_depth=args.max_depth) if args.decompose else prover
+    return Decomposer(prover, max_depth=args.max_depth) if (args.decompose if decompose is None else decompose) else prover
 
 
 def _pool(args: argparse.Namespace, toolchain: Toolchain):
-    """A worker pool (`--workers N` > 1) or a Ray pool (`--ray-address`), else None."""
+    """A lockstep pool (`--concurrency N` > 1), a worker pool (`--workers N` > 1) or a Ray pool
+    (`--ray-address`), else None."""
     if args.workers < 1 or args.retries < 0 or args.max_depth < 0:
         raise LeanEnvError("--workers must be at least 1, --retries and --max-depth at least 0")
+    if args.concurrency < 1:
+        raise LeanEnvError("--concurrency must be at least 1")
+    if args.concurrency > 1:
+        if args.workers > 1 or args.ray_address or args.engine == "session":
+            raise LeanEnvError("--concurrency batches one process's file-engine runs: use it without "
+                               "--workers, --ray-address and --engine session")
+        decompose = (lambda replica: Decomposer(replica, max_depth=args.max_depth)) if args.decompose else None
+        return LockstepPool(_prover(args, toolchain, decompose=False), args.concurrency, wrap=decompose)
     if args.workers == 1 and not args.ray_address:
         return None
     if args.engine == "session":
@@ -268,6 +278,9 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
                         help="levels of decomposition below the theorem (1)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="prover processes, each with its own Lean runs (1)")
+    parser.add_argument("--concurrency", type=int, default=1, metavar="N",
+                        help="searches at once in this process, sharing Lean runs: far fewer Lean start-ups, "
+                             "same results unless --time-limit binds (1)")
     parser.add_argument("--retries", type=int, default=1, metavar="N",
                         help="re-runs of a task whose worker died (1)")
     parser.add_argument("--engine", choices=["file", "session"], default="file",

@@ -46,7 +46,8 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from contextlib import nullcontext
+from typing import Callable, ContextManager, Protocol
 
 from lean_env.toolchain import Toolchain, resolve_toolchain
 from lean_env.verify import CheckOptions, check_file
@@ -122,8 +123,10 @@ class Planner:
     """Structural and LM-proposed sketches, checked together in one Lean file per theorem."""
 
     def __init__(self, toolchain: Toolchain | None = None, model: Completer | None = None, num_sketches: int = 4,
-                 max_new_tokens: int = 256, options: CheckOptions = CheckOptions(timeout_s=300)) -> None:
+                 max_new_tokens: int = 256, options: CheckOptions = CheckOptions(timeout_s=300),
+                 lean_gate: Callable[[], ContextManager] = nullcontext) -> None:
         self._toolchain = toolchain
+        self.lean_gate = lean_gate  # wraps each Lean run (a batching service's slot; see search.prove)
         self.model = model if model is not None and hasattr(model, "complete") else None
         self.num_sketches = num_sketches
         self.max_new_tokens = max_new_tokens
@@ -178,7 +181,8 @@ class Planner:
         with tempfile.TemporaryDirectory(prefix="prover-sketch-") as tmp:
             path = Path(tmp) / "Sketches.lean"
             path.write_text(text, encoding="utf-8")
-            result = check_file(self.toolchain, path, self.options)
+            with self.lean_gate():
+                result = check_file(self.toolchain, path, self.options)
         by_name = {d.name.rsplit(".", 1)[-1]: d for d in result.declarations}
         verdicts = []
         for sketch, name in zip(sketches, names):

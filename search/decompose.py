@@ -36,7 +36,7 @@ from lean_env.results import TacticState, render_script
 from lean_env.theorem import Theorem
 from prover.planner import Planner, Sketch
 from prover.statement import StatementError, parse_statement
-from search.prove import ProofAttempt, Prover
+from search.prove import ProofAttempt, Prover, ProverFacade
 
 _BINDER_WORDS = ("∀", "∃", "∃!", "fun", "λ", "Σ", "∑", "∏")
 _CONNECTIVES = ("∧", "∨", "↔", "→", "¬")
@@ -100,7 +100,7 @@ class PieceReport:
         return asdict(self)
 
 
-class Decomposer:
+class Decomposer(ProverFacade):
     """Direct search, then planner sketches whose pieces are proved separately (depth-limited)."""
 
     def __init__(self, prover: Prover, planner: Planner | None = None, max_depth: int = 1,
@@ -108,18 +108,8 @@ class Decomposer:
         if max_depth < 0 or max_sketches < 1:
             raise ValueError("max_depth must be ≥ 0 and max_sketches ≥ 1")
         self.prover = prover
-        self.planner = planner or Planner(prover.toolchain)
+        self.planner = planner or Planner(prover.toolchain, lean_gate=prover.lean_gate)
         self.max_depth, self.max_sketches = max_depth, max_sketches
-
-    @property
-    def toolchain(self):
-        """The prover's Lean toolchain."""
-        return self.prover.toolchain
-
-    @property
-    def tactic_timeout_s(self) -> float:
-        """The prover's per-process Lean timeout."""
-        return self.prover.tactic_timeout_s
 
     def prove(self, theorem: Theorem, depth: int = 0) -> ProofAttempt:
         """Prove `theorem`: direct search, then (if `depth < max_depth`) decomposition."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +21,7 @@ from search.mcts import mcts_search
 from search.types import Progress
 
 if TYPE_CHECKING:
+    from lean_env.batching import BatchingService
     from lean_env.session import LeanSession
     from prover.critic import Critic
     from prover.policy import Policy
@@ -54,17 +57,45 @@ class ProofAttempt:
         return data
 
 
+class ProverFacade:
+    """What wrappers of a prover (decomposition, pools) pass through: its toolchain and timeout."""
+
+    prover: "Prover"
+
+    @property
+    def toolchain(self) -> Toolchain:
+        """The prover's Lean toolchain."""
+        return self.prover.toolchain
+
+    @property
+    def tactic_timeout_s(self) -> float:
+        """The prover's per-process Lean timeout."""
+        return self.prover.tactic_timeout_s
+
+
 class Prover:
     """Searches for proofs of theorems with one policy, critic, search configuration and cache."""
 
     def __init__(self, toolchain: Toolchain, policy: "Policy", config: SearchConfig,
                  critic: "Critic | None" = None, cache: ProofCache | None = None,
                  progress: Progress | None = None, tactic_timeout_s: float = 300.0,
-                 session: "LeanSession | None" = None):
+                 session: "LeanSession | None" = None, batching: "BatchingService | None" = None):
         self.toolchain, self.policy, self.config = toolchain, policy, config
         self.critic, self.cache, self.progress = critic, cache, progress
         self.tactic_timeout_s = tactic_timeout_s
         self.session = session  # a persistent Lean worker for the probes (else one process per batch)
+        self.batching = batching  # shared Lean runs with concurrent searches (lean_env.batching)
+        if session is not None and batching is not None:
+            raise ValueError("a prover uses a session or a batching service, not both")
+
+    def replace(self, **changes) -> "Prover":
+        """A copy with some attributes changed (e.g. `policy`, `batching`, `cache`)."""
+        unknown = set(changes) - set(vars(self))
+        if unknown:
+            raise TypeError(f"Prover has no attribute {', '.join(sorted(unknown))}")
+        twin = copy.copy(self)
+        vars(twin).update(changes)
+        return twin
 
     def prove(self, theorem: Theorem) -> ProofAttempt:
         """Search for a proof of `theorem`; a found proof is returned only after a clean re-check."""
@@ -79,6 +110,8 @@ class Prover:
             from lean_env.session import SessionEngine
 
             engine = SessionEngine(self.toolchain, theorem, timeout_s=self.tactic_timeout_s, session=self.session)
+        elif self.batching is not None:
+            engine = self.batching.engine(theorem)
         with Dojo(theorem, toolchain=self.toolchain, timeout_s=self.tactic_timeout_s, engine=engine) as (dojo, initial):
             if not isinstance(initial, TacticState):
                 return ProofAttempt(theorem.name, "error", detail=f"cannot start the proof: {initial}")
@@ -110,8 +143,19 @@ class Prover:
             self.cache.record_failure(initial.pp, result.expansions, result.time_s, result.lean_calls)
         return attempt
 
+    def lean_gate(self):
+        """A context for Lean work of this prover's own outside its probes (sketch checks): with
+        a batching service it holds a process slot and lets rounds go on without it."""
+        return self.batching.outside() if self.batching is not None else nullcontext()
+
     def verify(self, theorem: Theorem, proof: str) -> bool:
-        """True when Lean accepts the whole theorem with `proof`: no error, no sorry, standard axioms."""
+        """True when Lean accepts the whole theorem with `proof`: no error, no sorry, standard axioms.
+        With a batching service the re-check shares a file with other searches' re-checks."""
+        if self.batching is not None:
+            return self.batching.recheck(theorem, proof, alone=lambda: self._verify_alone(theorem, proof))
+        return self._verify_alone(theorem, proof)
+
+    def _verify_alone(self, theorem: Theorem, proof: str) -> bool:
         with tempfile.TemporaryDirectory(prefix="prover-verify-") as tmp:
             path = Path(tmp) / "Verify.lean"
             path.write_text(theorem.lean_text(proof), encoding="utf-8")

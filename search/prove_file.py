@@ -52,7 +52,7 @@ def prove_file(prover: Prover, path: Path, output: Path,
 
     With a prover (`Prover`, `Decomposer`) the theorems are proved in order and each proof joins
     the context of the next. With a pool (anything with `prove_all`: `search.workers.WorkerPool`,
-    `search.ray_backend.RayPool`) they are proved independently and in parallel, each in the
+    `search.ray_backend.RayPool`, `search.lockstep.LockstepPool`) they are proved independently and in parallel, each in the
     original file's context, so the result does not depend on the number of workers."""
     source = read_lean_source(path)
     report = FileProof(str(path), str(output))

@@ -64,14 +64,13 @@ def search_rows(toolchain, tmp_path_factory) -> Path:
     from search.config import SearchConfig
     from search.prove import Prover
     from search.types import Budget
-    from training.search_runs import RootRecorder, search_problems
+    from training.search_runs import search_problems
 
     path = tmp_path_factory.mktemp("critic") / "search.jsonl"
     problems = [Problem("crit_swap", "theorem crit_swap (p q : Prop) : p ∧ q → q ∧ p", "dev"),
                 Problem("crit_false", "theorem crit_false (p q : Prop) (hq : q) : p", "dev")]
-    recorder = RootRecorder(load_policy(None))
-    prover = Prover(toolchain, recorder, SearchConfig(algorithm="bfs", width=6, budget=Budget(8, 3, 600)))
-    rows = search_problems(prover, recorder, problems, path, "critic-test", {"round": 0})
+    prover = Prover(toolchain, load_policy(None), SearchConfig(algorithm="bfs", width=6, budget=Budget(8, 3, 600)))
+    rows = search_problems(prover, problems, path, "critic-test", {"round": 0}, concurrency=2)
     assert [r["status"] for r in rows] == ["proved", "not_proved"]
     return path
 

@@ -104,11 +104,44 @@ def test_mixture_merge_rule():
     assert MixturePolicy(PriorPolicy()).suggest([STATE], 4) == PriorPolicy().suggest([STATE], 4)
 
 
+class ConfidentPolicy:
+    """A stand-in model that puts probability 0.9 on one tactic (tests the merge rule only)."""
+
+    def suggest(self, states, k):
+        return [[TacticSuggestion("grind", math.log(0.9))][:k] for _ in states]
+
+
+def test_mixture_lets_a_confident_model_outrank_the_prior_at_every_width():
+    prior_top = PriorPolicy().suggest([STATE], 1)[0][0].tactic
+    assert prior_top != "grind"
+    mixed = MixturePolicy(PriorPolicy(), ConfidentPolicy(), 0.5)
+    for k in (1, 2, 8):  # the prior's weight is its distribution over all its candidates, whatever k is
+        top = mixed.suggest([STATE], k)[0]
+        assert len(top) == k and top[0].tactic == "grind"
+    assert prior_top in [s.tactic for s in mixed.suggest([STATE], 2)[0]]
+
+
 def test_select_problems_round_robin_over_topics():
     from training.expert_iteration import select_problems
 
     chosen = select_problems(load_suite("core", split="dev"), 6)
     assert len(chosen) == 6 and len({p.topic for p in chosen}) == 6
+
+
+def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
+    import dataclasses
+
+    from search.config import SearchConfig
+    from training.expert_iteration import ExpertIteration, ExpertIterationConfig
+
+    config = ExpertIterationConfig(limit=9, problems_per_round=4, eval_split=None)
+    run = ExpertIteration(config, tmp_path, toolchain=None)
+    assert [len(run._train_through(r)) for r in (1, 2, 3, 4)] == [4, 8, 9, 9]
+    assert run._train_through(2)[:4] == run._train_through(1)  # earlier rounds' problems stay in
+    same = dataclasses.replace(config, rounds=5, concurrency=16, lean_processes=1)
+    assert same.fingerprint() == config.fingerprint()  # parallelism does not change results
+    wider = dataclasses.replace(config, collect_search=SearchConfig(width=16))
+    assert wider.fingerprint() != config.fingerprint()
 
 
 # -- SFT ----------------------------------------------------------------------------------------
@@ -154,6 +187,13 @@ def test_cli_bad_input_is_one_line_error(tmp_path):
         args.func(args)
     args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--suite", "no-such-suite"])
     with pytest.raises(TrainCommandError, match="no suite named"):
+        args.func(args)
+    for option in ("--concurrency", "--problems-per-round"):
+        args = _parse(["train", "expert-iteration", "--out", str(tmp_path), option, "0"])
+        with pytest.raises(TrainCommandError, match="at least 1"):
+            args.func(args)
+    args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--collect-nodes-per-call", "0"])
+    with pytest.raises(TrainCommandError, match="at least 1"):
         args.func(args)
 
 

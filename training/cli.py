@@ -12,6 +12,7 @@ Each command's errors (bad suite, a run folder of other settings, no data) are r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -52,8 +53,20 @@ def print_event(event: str, info: dict) -> None:
 
 def _search_config(args: argparse.Namespace) -> SearchConfig:
     try:
-        return SearchConfig(algorithm=args.search, width=args.width, seed=args.seed,
-                            budget=Budget(args.budget_expansions, args.max_lean_calls, args.time_limit))
+        return SearchConfig(algorithm=args.search, width=args.width, nodes_per_call=args.nodes_per_call,
+                            seed=args.seed, budget=Budget(args.budget_expansions, args.max_lean_calls, args.time_limit))
+    except ValueError as exc:
+        raise TrainCommandError(str(exc)) from None
+
+
+def _collect_config(args: argparse.Namespace, search: SearchConfig) -> SearchConfig | None:
+    """The training-split search settings: `search` with --collect-width/--collect-nodes-per-call."""
+    if args.collect_width is None and args.collect_nodes_per_call is None:
+        return None
+    try:
+        return dataclasses.replace(
+            search, width=search.width if args.collect_width is None else args.collect_width,
+            nodes_per_call=search.nodes_per_call if args.collect_nodes_per_call is None else args.collect_nodes_per_call)
     except ValueError as exc:
         raise TrainCommandError(str(exc)) from None
 
@@ -78,11 +91,16 @@ def cmd_expert_iteration(args: argparse.Namespace) -> int:
 
     if args.rounds < 1 or (args.limit is not None and args.limit < 1) or (args.eval_limit is not None and args.eval_limit < 1):
         raise TrainCommandError("--rounds, --limit and --eval-limit must be at least 1")
+    if args.concurrency < 1 or args.lean_processes < 1 or (args.problems_per_round is not None and args.problems_per_round < 1):
+        raise TrainCommandError("--concurrency, --lean-processes and --problems-per-round must be at least 1")
+    search = _search_config(args)
     if args.base_model and not (Path(args.base_model) / "config.json").is_file():
         raise TrainCommandError(f"--base-model {args.base_model}: not a save_pretrained model folder (no config.json)")
     config = ExpertIterationConfig(
         suite=args.suite, split=args.split, eval_split=None if args.eval_split == "none" else args.eval_split,
-        limit=args.limit, eval_limit=args.eval_limit, rounds=args.rounds, search=_search_config(args),
+        limit=args.limit, eval_limit=args.eval_limit, rounds=args.rounds, search=search,
+        collect_search=_collect_config(args, search), problems_per_round=args.problems_per_round,
+        concurrency=args.concurrency, lean_processes=args.lean_processes,
         base_model=str(args.base_model or ""), generation=_generation(args), model_weight=args.model_weight,
         retrain_every=args.retrain_every, confidence_threshold=args.confidence_threshold, prune=not args.no_prune,
         seed_references=args.seed_references,
@@ -156,6 +174,16 @@ def add_train_parser(subparsers, common_parent: argparse.ArgumentParser):
     ei.add_argument("--max-lean-calls", type=int, default=3, metavar="N", help="Lean round trips per theorem (3)")
     ei.add_argument("--time-limit", type=float, default=300.0, metavar="S", help="seconds per theorem (300)")
     ei.add_argument("--width", type=int, default=8, metavar="K", help="tactics per state (8)")
+    ei.add_argument("--nodes-per-call", type=int, default=4, metavar="N", help="states expanded per Lean round trip (4)")
+    ei.add_argument("--collect-width", type=int, metavar="K", help="tactics per state in the training-split search "
+                    "(default: --width; evaluation always uses --width)")
+    ei.add_argument("--collect-nodes-per-call", type=int, metavar="N",
+                    help="states per Lean round trip in the training-split search (default: --nodes-per-call)")
+    ei.add_argument("--problems-per-round", type=int, metavar="N",
+                    help="search N new training problems each round (default: all of them in round 1)")
+    ei.add_argument("--concurrency", type=int, default=8, metavar="N",
+                    help="searches at once, sharing Lean runs (8; results do not depend on it)")
+    ei.add_argument("--lean-processes", type=int, default=2, metavar="N", help="Lean processes at once (2)")
     ei.add_argument("--model-weight", type=float, default=0.5, help="weight of the model in the mixture (0.5)")
     ei.add_argument("--retrain-every", type=int, default=2, metavar="N", help="restart SFT from the base every N rounds")
     ei.add_argument("--confidence-threshold", type=float, default=0.5,

@@ -4,7 +4,11 @@ Each round r = 1 … R:
 
 1. **search** the training problems not solved in an earlier round with the incumbent policy
    (:class:`prover.mixture.MixturePolicy`: the rule-based prior mixed with the incumbent
-   model, or the prior alone while no model has been accepted);
+   model, or the prior alone while no model has been accepted), with the collection settings
+   (`collect_search`, default `search`; a wider search finds more proofs to learn from). With
+   `problems_per_round` = N, round r searches the first r·N training problems (N new ones and
+   the earlier rounds' unsolved ones), so every round brings new problems; `concurrency`
+   searches run at once sharing Lean runs (:mod:`search.lockstep`; results do not change);
 2. **collect** the steps of the proof paths found (:mod:`training.data`);
 3. **filter** them (:mod:`training.filters`): untrainable tactics, steps that change nothing,
    Lean-checked redundant steps, steps the incumbent already ranks first with probability ≥
@@ -13,8 +17,8 @@ Each round r = 1 … R:
    and every round's kept steps), starting from the base model in rounds 1, N+1, 2N+1, …
    (`retrain_every` = N; BFS-Prover-V2 re-trains from the base periodically) and from the
    incumbent checkpoint otherwise;
-5. **evaluate** the candidate on the held-out split with the same search settings as the
-   incumbent (equal budget) and accept it only if it solves strictly more (ties keep the
+5. **evaluate** the candidate on the held-out split with the same search settings (`search`)
+   as the incumbent (equal budget) and accept it only if it solves strictly more (ties keep the
    incumbent). Without an evaluation split every candidate is accepted. A round after the
    first that kept no new steps trains and evaluates nothing (`sft_skipped`): its candidate
    would be the same data fine-tuned again.
@@ -55,7 +59,7 @@ from training.base_model import build_base_model
 from training.data import Step, load_steps, reference_steps, save_steps
 from training.filters import (drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant,
                               report_dict)
-from training.search_runs import RootRecorder, RunStateError, read_rows, row_steps, search_problems
+from training.search_runs import RunStateError, read_rows, row_steps, search_problems
 from training.sft import SFTResult, SFTSettings, train_sft, train_sft_launched
 
 Event = Callable[[str, dict], None]
@@ -82,10 +86,15 @@ class ExpertIterationConfig:
     sft: SFTSettings = field(default_factory=SFTSettings)
     tactic_timeout_s: float = 300.0
     accelerate_config: str = ""  # run each SFT under `accelerate launch --config_file` (multi-GPU)
+    collect_search: SearchConfig | None = None  # settings of the training-split search (None: `search`)
+    problems_per_round: int | None = None  # new training problems searched per round (None: all in round 1)
+    concurrency: int = 1  # searches at once, sharing Lean runs (lean_env.batching); results are unchanged
+    lean_processes: int = 2  # Lean processes at once when concurrency > 1
 
     def fingerprint(self) -> str:
-        """A hash of everything but `rounds` (a run may be resumed with more rounds)."""
-        data = {k: v for k, v in self.to_dict().items() if k != "rounds"}
+        """A hash of everything but `rounds`, `concurrency` and `lean_processes` (a run may be
+        resumed with more rounds or other parallelism: neither changes a search's result)."""
+        data = {k: v for k, v in self.to_dict().items() if k not in ("rounds", "concurrency", "lean_processes")}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:
@@ -144,7 +153,7 @@ class ExpertIteration:
         started = time.monotonic()
         policy = self._policy(incumbent)
         solved_before = self._solved_train(index)
-        todo = [p for p in self.train if p.name not in solved_before]
+        todo = [p for p in self._train_through(index) if p.name not in solved_before]
         rows = self._search(folder, todo, policy, index, incumbent)
         new_steps, filters = self._filter(folder, rows, policy)
         del policy  # release the generation model (a vLLM engine holds GPU memory) before fine-tuning
@@ -182,15 +191,14 @@ class ExpertIteration:
 
     # -- phases -------------------------------------------------------------------------------
     def _search(self, folder: Path, problems: list[Problem], policy, index: int, incumbent: str) -> list[dict]:
-        recorder = RootRecorder(policy)
         provenance = {"round": index, "model": incumbent, "algorithm": self.config.search.algorithm}
 
         def row_done(row: dict, position: int, total: int) -> None:
             self.on_event("search", {"round": index, "name": row["name"], "status": row["status"],
                                      "time_s": row["time_s"], "position": position, "total": total})
 
-        return search_problems(self._prover(recorder), recorder, problems, folder / "search.jsonl",
-                               self.fingerprint, provenance, row_done)
+        return search_problems(self._prover(policy, self._collect), problems, folder / "search.jsonl", self.fingerprint,
+                               provenance, row_done, self.config.concurrency, self.config.lean_processes)
 
     def _filter(self, folder: Path, rows: list[dict], policy) -> tuple[list[Step], list[dict]]:
         steps_path, report_path = folder / "steps.jsonl", folder / "filters.json"
@@ -206,7 +214,7 @@ class ExpertIteration:
             statements = {p.name: p.statement for p in self.train}
             steps, report = prune_redundant(steps, statements, self.toolchain, timeout_s=self.config.tactic_timeout_s)
             reports.append(report)
-        steps, report = drop_confident(steps, policy, self.config.confidence_threshold, self.config.search.width)
+        steps, report = drop_confident(steps, policy, self.config.confidence_threshold, self._collect.width)
         reports.append(report)
         steps, report = drop_duplicates(steps, {s.key() for s in self._steps_through(int(folder.name[6:]) - 1)})
         reports.append(report)
@@ -224,14 +232,13 @@ class ExpertIteration:
         return result
 
     def _solved_eval(self, policy_id: str) -> int:
-        recorder = RootRecorder(self._policy(policy_id))
-
         def row_done(row: dict, position: int, total: int) -> None:
             self.on_event("eval", {"policy": policy_id, "name": row["name"], "status": row["status"],
                                    "time_s": row["time_s"], "position": position, "total": total})
 
-        rows = search_problems(self._prover(recorder), recorder, self.held_out, self.out / "eval" / f"{policy_id}.jsonl",
-                               self.fingerprint, {"model": policy_id}, row_done)
+        rows = search_problems(self._prover(self._policy(policy_id), self.config.search), self.held_out,
+                               self.out / "eval" / f"{policy_id}.jsonl", self.fingerprint, {"model": policy_id},
+                               row_done, self.config.concurrency, self.config.lean_processes)
         return sum(r["status"] == "proved" for r in rows)
 
     # -- state --------------------------------------------------------------------------------
@@ -269,10 +276,20 @@ class ExpertIteration:
         model = load_policy(dataclasses.replace(self.config.generation, path=str(self._checkpoint(policy_id))))
         return MixturePolicy(PriorPolicy(), model, self.config.model_weight)
 
-    def _prover(self, policy) -> Prover:
-        critic = ShapeCritic() if self.config.search.algorithm in ("critic-bfs", "mcts") else None
-        return Prover(self.toolchain, policy, self.config.search, critic, None,
-                      tactic_timeout_s=self.config.tactic_timeout_s)
+    @property
+    def _collect(self) -> SearchConfig:
+        """The search settings of the training split."""
+        return self.config.collect_search or self.config.search
+
+    def _train_through(self, index: int) -> list[Problem]:
+        """The training problems of rounds 1 … `index` (`problems_per_round` new ones a round)."""
+        if self.config.problems_per_round is None:
+            return self.train
+        return self.train[: index * self.config.problems_per_round]
+
+    def _prover(self, policy, config: SearchConfig) -> Prover:
+        critic = ShapeCritic() if config.algorithm in ("critic-bfs", "mcts") else None
+        return Prover(self.toolchain, policy, config, critic, None, tactic_timeout_s=self.config.tactic_timeout_s)
 
     def _solved_train(self, index: int) -> set[str]:
         solved: set[str] = set()

@@ -32,11 +32,12 @@ import dataclasses
 import json
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Sequence
 
 from lean_env.audit import STANDARD_AXIOMS, source_axioms, unsound_findings
-from lean_env.file_engine import DEFAULT_HEARTBEATS, FileEngine
+from lean_env.batching import BatchEngine
+from lean_env.file_engine import DEFAULT_HEARTBEATS
 from lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
                               render_script)
 from lean_env.source import find_declarations, mask_comments_and_strings, split_statement
@@ -141,19 +142,6 @@ def proof_problem(theorem: Theorem, tactics: Sequence[str]) -> str | None:
         return f"the proof reaches non-standard axioms: {', '.join(extra)}"
     return None
 
-
-@dataclass
-class BatchEngine(FileEngine):
-    """A :class:`FileEngine` for probes of many theorems sharing one context, in one Lean file.
-
-    A path is `(theorem key, tactic 1, …)`; `theorems` maps keys to theorems (the inherited
-    `theorem` supplies the shared context). Fault handling (re-runs, bisection) is inherited."""
-
-    theorems: dict[str, Theorem] = field(default_factory=dict)
-
-    def probe_target(self, path: tuple[str, ...]) -> tuple[Theorem, tuple[str, ...]]:
-        """The keyed theorem of a path and its tactics."""
-        return self.theorems[path[0]], path[1:]
 
 def probe_paths(toolchain: Toolchain, theorems: Sequence[Theorem], paths: Sequence[tuple[str, ...]],
                 config: RewardConfig = RewardConfig()) -> tuple[list[TacticResult], int]:

@@ -10,12 +10,14 @@ dropped and that problem redone.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Callable
 
 from lean_env.dojo import Theorem
 from prover.benchmark import read_resumable_rows
 from prover.policy import Policy, TacticSuggestion
+from search.lockstep import LockstepPool
 from search.prove import ProofAttempt, Prover
 from training.data import DataError, Step, steps_from_trace
 
@@ -25,16 +27,12 @@ class RunStateError(RuntimeError):
 
 
 class RootRecorder:
-    """Wraps a policy and remembers the first state it is asked about after :meth:`reset`: the
-    root of a search, whose goal text the search trace does not record."""
+    """Wraps a policy and remembers the first state it is asked about: the root of a search,
+    whose goal text the search trace does not record (one recorder per search)."""
 
     def __init__(self, policy: Policy):
         self.policy = policy
         self.root: str | None = None
-
-    def reset(self) -> None:
-        """Forget the recorded root (call before each search)."""
-        self.root = None
 
     def suggest(self, states: list[str], k: int) -> list[list[TacticSuggestion]]:
         """The wrapped policy's suggestions; records the first state seen."""
@@ -51,25 +49,40 @@ def read_rows(path: Path, fingerprint: str) -> dict[str, dict]:
         raise RunStateError(str(exc)) from None
 
 
-def search_problems(prover: Prover, recorder: RootRecorder, problems: list, path: Path, fingerprint: str,
-                    provenance: dict, on_row: Callable[[dict, int, int], None] = lambda _r, _i, _n: None) -> list[dict]:
+def search_problems(prover: Prover, problems: list, path: Path, fingerprint: str, provenance: dict,
+                    on_row: Callable[[dict, int, int], None] = lambda _r, _i, _n: None,
+                    concurrency: int = 1, processes: int = 2) -> list[dict]:
     """Prove each problem not already in `path`, appending its row as it finishes; returns the
     rows of all `problems` (finished earlier or now), in order. `provenance` (round, model,
-    algorithm) is stamped on the steps."""
+    algorithm) is stamped on the steps.
+
+    With `concurrency` > 1, that many searches run at once in threads and share Lean runs
+    (:class:`lean_env.batching.BatchingService`, at most `processes` Lean processes at a time);
+    each search is the same as alone (same probes, same results), rows come in finishing order
+    (:class:`search.lockstep.LockstepPool`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     finished = read_rows(path, fingerprint)
     _drop_partial_line(path)
     todo = [p for p in problems if p.name not in finished]
+    lock, done = threading.Lock(), [0]
     with path.open("a", encoding="utf-8") as sink:
-        for index, problem in enumerate(todo, start=1):
-            recorder.reset()
-            attempt = _attempt(prover, problem)
+        def search(problem, one: Prover) -> None:
+            recorder = RootRecorder(one.policy)
+            attempt = _attempt(one.replace(policy=recorder), problem)
             row = {**attempt.to_dict(with_trace=True), "root_state": recorder.root or "", "fingerprint": fingerprint,
                    "steps": [s.to_dict() for s in _steps(attempt, recorder.root, provenance)]}
-            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
-            sink.flush()
-            finished[problem.name] = row
-            on_row(row, index, len(todo))
+            with lock:
+                sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+                sink.flush()
+                finished[problem.name] = row
+                done[0] += 1
+                on_row(row, done[0], len(todo))
+
+        if concurrency <= 1 or len(todo) <= 1:
+            for problem in todo:
+                search(problem, prover)
+        else:
+            LockstepPool(prover, concurrency, processes).run(todo, search)
     return [finished[p.name] for p in problems]
 
 

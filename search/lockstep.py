@@ -1,0 +1,116 @@
+"""Many searches at once in one process, sharing Lean runs (lean_env.batching).
+
+    pool = LockstepPool(prover, concurrency=16, processes=2)
+    pool.prove_all(theorems, on_attempt)          # attempts in the order they finish
+
+`concurrency` threads each take the next theorem and search it with a replica of `prover`
+whose probes go through one :class:`lean_env.batching.BatchingService`: while every thread
+waits for Lean, their probes are run together, in at most `processes` Lean processes. Each
+search is exactly what it would be alone (same policy calls, same probes, same results); only
+the number of Lean start-ups falls. The policy is shared behind a lock (model backends are not
+thread-safe); a proof cache is re-opened per thread (one SQLite connection each).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Sequence, TypeVar
+
+from lean_env.batching import BatchingService
+from lean_env.theorem import Theorem
+from prover.policy import Policy, TacticSuggestion
+from search.cache import ProofCache
+from search.prove import ProofAttempt, Prover, ProverFacade
+
+Item = TypeVar("Item")
+
+
+class LockedPolicy:
+    """A policy shared by threads: one `suggest` at a time."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self._lock = threading.Lock()
+
+    def suggest(self, states: list[str], k: int) -> list[list[TacticSuggestion]]:
+        """The wrapped policy's suggestions."""
+        with self._lock:
+            return self.policy.suggest(states, k)
+
+
+class LockstepPool(ProverFacade):
+    """Runs searches `concurrency` at a time over one batching service (module docstring)."""
+
+    def __init__(self, prover: Prover, concurrency: int = 8, processes: int = 2,
+                 wrap: Callable[[Prover], Any] | None = None):
+        """`wrap` turns a thread's prover replica into what proves each theorem (anything with
+        `prove(theorem)`, e.g. `lambda p: Decomposer(p)`); by default the replica itself."""
+        if concurrency < 1 or processes < 1:
+            raise ValueError("concurrency and processes must be at least 1")
+        if prover.session is not None:
+            raise ValueError("a lockstep pool batches file-engine runs: use it without a Lean session")
+        self.prover, self.concurrency, self.processes = prover, concurrency, processes
+        self.wrap = wrap or (lambda replica: replica)
+
+    def prove(self, theorem: Theorem) -> ProofAttempt:
+        """One theorem (nothing to share: no batching)."""
+        return self.wrap(self.prover).prove(theorem)
+
+    def prove_all(self, theorems: Sequence[Theorem],
+                  on_attempt: Callable[[ProofAttempt], None] = lambda _a: None) -> list[ProofAttempt]:
+        """Every theorem's attempt, `on_attempt` called as each finishes; returned in input order."""
+        attempts: list[ProofAttempt | None] = [None] * len(theorems)
+        lock = threading.Lock()
+
+        def one(index_theorem: tuple[int, Theorem], prover: Prover) -> None:
+            index, theorem = index_theorem
+            try:
+                attempt = self.wrap(prover).prove(theorem)
+            except Exception as exc:  # one theorem's failure must not end the others
+                attempt = ProofAttempt(theorem.name, "error", detail=f"{type(exc).__name__}: {exc}")
+            with lock:
+                attempts[index] = attempt
+                on_attempt(attempt)
+
+        self.run(list(enumerate(theorems)), one)
+        return [a for a in attempts if a is not None]
+
+    def run(self, items: Sequence[Item], work: Callable[[Item, Prover], None]) -> None:
+        """`work(item, prover)` for every item, in `concurrency` threads with prover replicas on
+        one batching service; an exception escaping `work` stops the threads and is re-raised."""
+        if not items:
+            return
+        service = BatchingService(self.prover.toolchain, processes=self.processes,
+                                  timeout_s=self.prover.tactic_timeout_s)
+        policy = LockedPolicy(self.prover.policy)
+        queue = list(reversed(items))
+        taken = threading.Lock()
+        errors: list[BaseException] = []
+
+        def worker() -> None:
+            cache = None
+            with service.participant():
+                try:
+                    cache = ProofCache(self.prover.cache.path) if self.prover.cache is not None else None
+                    replica = self.prover.replace(policy=policy, batching=service, cache=cache)
+                    while True:
+                        with taken:
+                            if not queue or errors:
+                                return
+                            item = queue.pop()
+                        work(item, replica)
+                except BaseException as exc:  # e.g. a full disk: stop every worker, re-raise below
+                    errors.append(exc)
+                finally:
+                    if cache is not None:
+                        cache.close()
+
+        threads = [threading.Thread(target=worker, name=f"search-{i}", daemon=True)
+                   for i in range(min(self.concurrency, len(items)))]
+        service.expect(len(threads))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
