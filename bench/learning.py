@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--collect-nodes-per-call", type=int, default=4)
     parser.add_argument("--retrain-every", type=int, default=3,
                         help="fine-tune from the base model in rounds 1, N+1, … (3: only round 1 in a 3-round run)")
+    parser.add_argument("--confidence-threshold", type=float, default=0.5,
+                        help="drop new steps the incumbent already ranks first with this probability (0.5)")
     parser.add_argument("--concurrency", type=int, default=16, help="searches at once (sharing Lean runs)")
     parser.add_argument("--out", default="runs/learning")
     args = parser.parse_args(argv)
@@ -105,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         eval_limit=args.eval_limit, rounds=args.rounds, search=search,
         collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call),
         problems_per_round=args.problems_per_round, concurrency=args.concurrency, retrain_every=args.retrain_every,
+        confidence_threshold=args.confidence_threshold,
         sft=SFTSettings(threads=1))
     started = time.monotonic()
     summary = ExpertIteration(config, Path(args.out), resolve_toolchain(), print_event).run()

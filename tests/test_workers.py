@@ -239,7 +239,10 @@ def test_a_killed_parent_takes_its_lean_process_with_it():
          "p = subprocess.Popen(dies_with_parent(['sleep', '300'])); print(p.pid, flush=True); p.wait()"],
         stdout=subprocess.PIPE, text=True, cwd=ROOT)
     grandchild = int(child.stdout.readline())
-    os.kill(grandchild, 0)  # running
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{grandchild}/comm").read_text().strip() != "sleep":  # setpriv set the signal, then exec'd
+        assert time.monotonic() < deadline, "setpriv never ran the command"
+        time.sleep(0.05)
     child.kill()
     child.wait()
     deadline = time.monotonic() + 10
