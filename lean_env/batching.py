@@ -161,7 +161,7 @@ class BatchingService:
                 if not ready:
                     return
                 batch, self._pending, self._flushing = self._pending, [], True
-            answers: list[list[TacticResult]] | None = None
+            answers: list[list] | None = None  # TacticResults per probe request, a verdict per re-check
             try:
                 answers = self._run_round(batch)
             finally:  # never leave a waiting thread without an answer, even when the round raised
@@ -246,11 +246,7 @@ class BatchingService:
         if result.status not in ("proved", "failed") or result.detail.startswith("the file switches checking off") \
                 or any(m["severity"] == "error" for m in result.messages):
             return [None] * len(requests)
-        verdicts: list[bool | None] = []
-        for request in requests:
-            mine = [d for d in result.declarations if d.name.rsplit(".", 1)[-1] == request.theorem.name]
-            verdicts.append(bool(mine) and all(d.status == "proved" for d in mine))
-        return verdicts
+        return [result.theorem_proved(request.theorem.name) for request in requests]
 
 
 class SharedEngine:

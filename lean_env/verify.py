@@ -60,6 +60,13 @@ class FileResult:
         """True when the file checked and every theorem in it is fully proved."""
         return self.status == "proved"
 
+    def theorem_proved(self, name: str) -> bool:
+        """True when the file has a declaration with short name `name` (the last dotted part) and
+        every such declaration is proved with standard axioms only."""
+        short = name.rsplit(".", 1)[-1]
+        mine = [d for d in self.declarations if d.name.rsplit(".", 1)[-1] == short]
+        return bool(mine) and all(d.status == "proved" for d in mine)
+
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
         return asdict(self) | {"ok": self.ok}

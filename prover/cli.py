@@ -20,11 +20,11 @@ from prover.suite import SuiteError, load_suite
 from search.cache import ProofCache
 from search.config import ALGORITHMS, SearchConfig
 from search.decompose import Decomposer
+from search.lockstep import LockstepPool
 from search.prove import ProofAttempt, Prover
 from search.prove_file import prove_file
 from search.ray_backend import RayPool, RayUnavailable
 from search.types import Budget
-from search.lockstep import LockstepPool
 from search.workers import ProverSpec, WorkerError, WorkerPool
 from training.cli import add_train_parser
 
@@ -122,7 +122,8 @@ def _search_config(args: argparse.Namespace) -> SearchConfig:
         raise LeanEnvError(str(exc)) from exc
 
 
-def _prover(args: argparse.Namespace, toolchain: Toolchain, decompose: bool | None = None) -> Prover:
+def _prover(args: argparse.Namespace, toolchain: Toolchain, base_only: bool = False) -> Prover:
+    """The prover the options describe; wrapped in a Decomposer with --decompose unless `base_only`."""
     cache = ProofCache(args.cache) if args.cache else None
     models = ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()
     policy = load_policy(models.policy)
@@ -140,7 +141,7 @@ def _prover(args: argparse.Namespace, toolchain: Toolchain, decompose: bool | No
         session = LeanSession(toolchain)
     prover = Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,
                     tactic_timeout_s=args.timeout, session=session)
-    return Decomposer(prover, max_depth=args.max_depth) if (args.decompose if decompose is None else decompose) else prover
+    return Decomposer(prover, max_depth=args.max_depth) if args.decompose and not base_only else prover
 
 
 def _pool(args: argparse.Namespace, toolchain: Toolchain):
@@ -155,7 +156,7 @@ def _pool(args: argparse.Namespace, toolchain: Toolchain):
             raise LeanEnvError("--concurrency batches one process's file-engine runs: use it without "
                                "--workers, --ray-address and --engine session")
         decompose = (lambda replica: Decomposer(replica, max_depth=args.max_depth)) if args.decompose else None
-        return LockstepPool(_prover(args, toolchain, decompose=False), args.concurrency, wrap=decompose)
+        return LockstepPool(_prover(args, toolchain, base_only=True), args.concurrency, wrap=decompose)
     if args.workers == 1 and not args.ray_address:
         return None
     if args.engine == "session":

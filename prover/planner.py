@@ -44,9 +44,9 @@ from __future__ import annotations
 
 import re
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from contextlib import nullcontext
 from typing import Callable, ContextManager, Protocol
 
 from lean_env.toolchain import Toolchain, resolve_toolchain

@@ -160,6 +160,4 @@ class Prover:
             path = Path(tmp) / "Verify.lean"
             path.write_text(theorem.lean_text(proof), encoding="utf-8")
             result = check_file(self.toolchain, path, CheckOptions(timeout_s=self.tactic_timeout_s))
-        mine = [d for d in result.declarations if d.name.rsplit(".", 1)[-1] == theorem.name.rsplit(".", 1)[-1]]
-        return bool(mine) and all(d.status == "proved" for d in mine) and not any(
-            m["severity"] == "error" for m in result.messages)
+        return result.theorem_proved(theorem.name) and not any(m["severity"] == "error" for m in result.messages)

@@ -191,7 +191,7 @@ class ExpertIteration:
 
     # -- phases -------------------------------------------------------------------------------
     def _search(self, folder: Path, problems: list[Problem], policy, index: int, incumbent: str) -> list[dict]:
-        provenance = {"round": index, "model": incumbent, "algorithm": self.config.search.algorithm}
+        provenance = {"round": index, "model": incumbent, "algorithm": self._collect.algorithm}
 
         def row_done(row: dict, position: int, total: int) -> None:
             self.on_event("search", {"round": index, "name": row["name"], "status": row["status"],
