@@ -19,7 +19,7 @@ kept policy's held-out solved counts, the prior's, kept / prior), then the two t
 round's kept policy solves more than the one before (round 0 = the prior), and the final
 policy solves more than the prior. Writes `learning.json` in the run folder; the run folder is
 resumable (run the same command again after an interruption). The default size takes about
-35 minutes on the 2-core development machine with the embedded Lean (searches run 16 at a
+19 minutes on the 2-core development machine with the embedded Lean (searches run 16 at a
 time, sharing Lean runs).
 """
 

@@ -16,6 +16,11 @@ sum, so agreement moves it up; a confident model suggestion (p_model near 1) ran
 top even when the prior does not know it; the prior's confident suggestions stay in the list
 unless the model is confident about k other tactics. With no model (`model=None`) it is the
 prior alone.
+
+Before mixing, model suggestions that Lean is certain to reject without running them are
+dropped (:func:`prover.statement.names_missing_local`: `induction n`, `cases h`, … for a name
+that is not a hypothesis of the goal; a small model trained on `n : Nat` goals proposes
+`induction n` everywhere), so a prior suggestion takes their place instead of a wasted probe.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import math
 
 from prover.policy import Policy, TacticSuggestion
+from prover.statement import names_missing_local
 
 PRIOR_CANDIDATES = 32
 
@@ -40,7 +46,8 @@ class MixturePolicy:
         if self.model is None or self.model_weight == 0.0 or k <= 0:
             return self.prior.suggest(states, k)
         prior = self.prior.suggest(states, max(k, PRIOR_CANDIDATES))
-        model = self.model.suggest(states, k)
+        model = [[s for s in suggestions if not names_missing_local(state, s.tactic)]
+                 for state, suggestions in zip(states, self.model.suggest(states, k))]
         return [mix(p, m, self.model_weight, k) for p, m in zip(prior, model)]
 
 

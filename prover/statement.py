@@ -179,6 +179,21 @@ def parse_goal(state: str) -> Goal:
     return Goal(case, flat, normalize(target or ""))
 
 
+_LOCAL_TARGET_RE = re.compile(rf"(?:induction|cases|rcases|subst|revert|clear)\s+({IDENT})\s*(?:with\b|using\b|generalizing\b|$)")
+
+
+def names_missing_local(state: str, tactic: str) -> bool:
+    """Whether `tactic` is `induction x`/`cases x`/`rcases x`/`subst x`/`revert x`/`clear x`
+    (optionally `with …`, `using …`, `generalizing …`) for a bare name `x` that is not a
+    hypothesis of the first goal of `state`: Lean is certain to reject it (a name bound by a
+    `∀` in the target is not in scope before `intro`). A global constant used as such a target
+    would be flagged too; no step policy here proposes one."""
+    match = _LOCAL_TARGET_RE.match(tactic.strip())
+    if match is None:
+        return False
+    return match.group(1) not in {name for name, _ in parse_goal(state).hypotheses}
+
+
 def normalize(text: str) -> str:
     """Whitespace collapsed to single spaces, stripped."""
     return re.sub(r"\s+", " ", text).strip()

@@ -36,7 +36,13 @@ FIRST_BATCH = {
     "slow": SLOW,
     "multi_line": "constructor\nexact hp",
     "intro": "intro h",
+    # names that are not hypotheses of the goal (prover.statement.names_missing_local)
+    "missing_induction": "induction m",
+    "missing_cases": "cases hr with\n| inl h => exact h\n| inr h => exact h",
+    "missing_rcases": "rcases hpq with ⟨a, b⟩",
+    "missing_subst": "subst k",
 }
+MISSING_LOCAL = ("missing_induction", "missing_cases", "missing_rcases", "missing_subst")
 CONTEXT_FILE = """\
 namespace Demo
 
@@ -114,6 +120,18 @@ def test_erroring_tactics(session):
     assert isinstance(first["alternative_fails"], LeanError)
     assert first["alternative_fails"].error.startswith("unsolved goals\ncase zero")
     assert isinstance(first["sorry"], LeanError) and "sorry" in first["sorry"].error
+
+
+def test_tactics_flagged_as_naming_a_missing_local_are_rejected_by_lean(session):
+    from prover.statement import names_missing_local
+
+    state = session["initial"].pp
+    for key in MISSING_LOCAL:
+        assert names_missing_local(state, FIRST_BATCH[key]), key
+        assert isinstance(session["first"][key], LeanError), key
+    for key in ("induction", "alternative_fails"):  # `induction n` names a hypothesis: not flagged
+        assert not names_missing_local(state, FIRST_BATCH[key])
+    assert isinstance(session["first"]["induction"], TacticState)
 
 
 def test_heartbeat_timeout_is_that_pair_only(session):

@@ -121,6 +121,38 @@ def test_mixture_lets_a_confident_model_outrank_the_prior_at_every_width():
     assert prior_top in [s.tactic for s in mixed.suggest([STATE], 2)[0]]
 
 
+class InductionPolicy:
+    """A stand-in model sure of `induction n` on every goal (tests the merge rule only)."""
+
+    def suggest(self, states, k):
+        return [[TacticSuggestion("induction n", math.log(0.9)), TacticSuggestion("omega", math.log(0.05))][:k]
+                for _ in states]
+
+
+def test_mixture_drops_model_tactics_that_name_a_missing_local():
+    mixed = MixturePolicy(PriorPolicy(), InductionPolicy(), 0.5)
+    with_n, without_n = "n : Nat\n⊢ n + 0 = n", "x y : Nat\n⊢ 6 * x + 15 * y ≠ 40"
+    assert mixed.suggest([with_n], 1)[0][0].tactic == "induction n"
+    top = mixed.suggest([without_n], 2)[0]
+    assert "induction n" not in [s.tactic for s in top] and len(top) == 2
+    assert top[0].tactic == "omega"  # the model's in-scope suggestion still counts
+
+
+def test_names_missing_local_reads_the_first_goal():
+    from prover.statement import names_missing_local
+
+    state = "case succ\nn✝ : Nat\nih : P n✝\n⊢ P (n✝ + 1)\n\ncase zero\nm : Nat\n⊢ P 0"
+    assert names_missing_local(state, "induction m")  # m is a hypothesis of the second goal only
+    assert names_missing_local(state, "induction n")
+    assert not names_missing_local(state, "cases ih")
+    assert not names_missing_local(state, "induction ih with\n| zero => rfl")
+    assert names_missing_local("f : Nat → Nat\n⊢ ∀ (n : Nat), f n = n", "induction n")  # bound, not intro'd
+    assert names_missing_local(state, "induction n using Nat.strong_induction_on")
+    assert not names_missing_local(state, "induction ih using Nat.strong_induction_on")
+    for tactic in ("cases h : f 0", "cases Nat.lt_or_ge a b", "rcases ih.1 with ⟨a, b⟩", "grind"):
+        assert not names_missing_local(state, tactic), tactic  # not a bare name of a local: not judged
+
+
 def test_select_problems_round_robin_over_topics():
     from training.expert_iteration import select_problems
 
