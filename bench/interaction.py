@@ -24,12 +24,11 @@ from typing import Callable
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lean_env.dojo import Dojo, Theorem  # noqa: E402
-from lean_env.file_engine import FileEngine  # noqa: E402
-from lean_env.session import LeanSession, SessionEngine  # noqa: E402
-from lean_env.toolchain import resolve_toolchain  # noqa: E402
+from lean_prover.lean_env.dojo import Dojo, Theorem  # noqa: E402
+from lean_prover.lean_env.file_engine import FileEngine  # noqa: E402
+from lean_prover.lean_env.session import LeanSession, SessionEngine  # noqa: E402
+from lean_prover.lean_env.toolchain import resolve_toolchain  # noqa: E402
 
 STATEMENT = "theorem bench (p q : Prop) (hp : p) (hq : q) (n m : Nat) (h : n ≤ m) : p ∧ q ∧ n + 0 ≤ m"
 PROBES = [

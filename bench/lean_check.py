@@ -20,8 +20,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from lean_env.process import run_lean_file
-from lean_env.toolchain import Toolchain, resolve_toolchain
+from lean_prover.lean_env.process import run_lean_file
+from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
 
 
 def theorem_file(folder: Path, count: int) -> Path:

@@ -32,15 +32,14 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lean_env.toolchain import resolve_toolchain  # noqa: E402
-from prover.suite import load_suite  # noqa: E402
-from search.config import SearchConfig  # noqa: E402
-from search.types import Budget  # noqa: E402
-from training.cli import print_event  # noqa: E402
-from training.expert_iteration import ExpertIteration, ExpertIterationConfig  # noqa: E402
-from training.sft import SFTSettings  # noqa: E402
+from lean_prover.lean_env.toolchain import resolve_toolchain  # noqa: E402
+from lean_prover.prover.suite import load_suite  # noqa: E402
+from lean_prover.search.config import SearchConfig  # noqa: E402
+from lean_prover.search.types import Budget  # noqa: E402
+from lean_prover.training.cli import print_event  # noqa: E402
+from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig  # noqa: E402
+from lean_prover.training.sft import SFTSettings  # noqa: E402
 
 
 def table(summary: dict) -> tuple[str, dict]:

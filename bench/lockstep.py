@@ -18,17 +18,16 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lean_env.dojo import Theorem  # noqa: E402
-from lean_env.toolchain import resolve_toolchain  # noqa: E402
-from prover.models import load_policy  # noqa: E402
-from prover.suite import load_suite  # noqa: E402
-from search.config import SearchConfig  # noqa: E402
-from search.lockstep import LockstepPool  # noqa: E402
-from search.prove import Prover  # noqa: E402
-from search.types import Budget  # noqa: E402
-from training.expert_iteration import select_problems  # noqa: E402
+from lean_prover.lean_env.dojo import Theorem  # noqa: E402
+from lean_prover.lean_env.toolchain import resolve_toolchain  # noqa: E402
+from lean_prover.prover.models import load_policy  # noqa: E402
+from lean_prover.prover.suite import load_suite  # noqa: E402
+from lean_prover.search.config import SearchConfig  # noqa: E402
+from lean_prover.search.lockstep import LockstepPool  # noqa: E402
+from lean_prover.search.prove import Prover  # noqa: E402
+from lean_prover.search.types import Budget  # noqa: E402
+from lean_prover.training.expert_iteration import select_problems  # noqa: E402
 
 
 def outcome(attempt) -> tuple:

@@ -23,11 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from prover.models import load_policy  # noqa: E402
-from prover.statement import StatementError, goal_text, parse_statement  # noqa: E402
-from prover.tiny_model import CORE_SUITE, build_tiny_policy  # noqa: E402
+from lean_prover.prover.models import load_policy  # noqa: E402
+from lean_prover.prover.statement import StatementError, goal_text, parse_statement  # noqa: E402
+from lean_prover.prover.tiny_model import CORE_SUITE, build_tiny_policy  # noqa: E402
 
 
 def core_goals(count: int) -> list[str]:

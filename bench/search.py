@@ -31,16 +31,15 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lean_env.dojo import Theorem  # noqa: E402
-from lean_env.toolchain import resolve_toolchain  # noqa: E402
-from prover.suite import Problem, load_suite  # noqa: E402
-from search.baseline import run_baseline  # noqa: E402
-from search.config import ALGORITHMS, SearchConfig  # noqa: E402
-from search.prove import ProofAttempt  # noqa: E402
-from search.types import Budget  # noqa: E402
-from search.workers import ProverSpec, WorkerPool  # noqa: E402
+from lean_prover.lean_env.dojo import Theorem  # noqa: E402
+from lean_prover.lean_env.toolchain import resolve_toolchain  # noqa: E402
+from lean_prover.prover.suite import Problem, load_suite  # noqa: E402
+from lean_prover.search.baseline import run_baseline  # noqa: E402
+from lean_prover.search.config import ALGORITHMS, SearchConfig  # noqa: E402
+from lean_prover.search.prove import ProofAttempt  # noqa: E402
+from lean_prover.search.types import Budget  # noqa: E402
+from lean_prover.search.workers import ProverSpec, WorkerPool  # noqa: E402
 
 TOPICS = "induction,lists,recursion,logic"
 

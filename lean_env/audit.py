@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lean_env.source import Declaration, mask_comments_and_strings
+from lean_prover.lean_env.source import Declaration, mask_comments_and_strings
 
 STANDARD_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
 # Non-standard axioms of core Lean (Init/Std/Lean), and the surface syntax that reaches them.

@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from lean_env.file_engine import DEFAULT_HEARTBEATS, DEFAULT_TIMEOUT_S, FileEngine, Runner
-from lean_env.results import LeanCrash, TacticResult
-from lean_env.theorem import Theorem
-from lean_env.toolchain import Toolchain
-from lean_env.verify import CheckOptions, check_file
+from lean_prover.lean_env.file_engine import DEFAULT_HEARTBEATS, DEFAULT_TIMEOUT_S, FileEngine, Runner
+from lean_prover.lean_env.results import LeanCrash, TacticResult
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.lean_env.toolchain import Toolchain
+from lean_prover.lean_env.verify import CheckOptions, check_file
 
 
 @dataclass

@@ -17,12 +17,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-from lean_env.file_engine import DEFAULT_HEARTBEATS, DEFAULT_TIMEOUT_S, Engine, FileEngine
-from lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
+from lean_prover.lean_env.file_engine import DEFAULT_HEARTBEATS, DEFAULT_TIMEOUT_S, Engine, FileEngine
+from lean_prover.lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
                               render_script)
-from lean_env.tactic_guard import tactic_problem
-from lean_env.theorem import Theorem
-from lean_env.toolchain import Toolchain, resolve_toolchain
+from lean_prover.lean_env.tactic_guard import tactic_problem
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
 
 __all__ = ["Dojo", "Theorem", "TacticState", "ProofFinished", "LeanError", "TacticTimeout", "LeanCrash",
            "TacticResult", "render_script", "tactic_problem"]

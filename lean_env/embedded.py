@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from lean_env.errors import ToolchainError
-from lean_env.wasm_glue import GluePatchError, is_patched, patch_glue
+from lean_prover.lean_env.errors import ToolchainError
+from lean_prover.lean_env.wasm_glue import GluePatchError, is_patched, patch_glue
 
 
 @dataclass(frozen=True)

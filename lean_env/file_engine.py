@@ -58,14 +58,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
-from lean_env.goals import parse_goals
-from lean_env.messages import LeanMessage
-from lean_env.process import LeanRun, run_lean_file
-from lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
+from lean_prover.lean_env.goals import parse_goals
+from lean_prover.lean_env.messages import LeanMessage
+from lean_prover.lean_env.process import LeanRun, run_lean_file
+from lean_prover.lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
                               indent_tactic)
-from lean_env.source import mask_comments_and_strings
-from lean_env.theorem import Theorem
-from lean_env.toolchain import Toolchain
+from lean_prover.lean_env.source import mask_comments_and_strings
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.lean_env.toolchain import Toolchain
 
 DEFAULT_HEARTBEATS = 200_000  # Lean's own default `maxHeartbeats`
 DEFAULT_TIMEOUT_S = 300.0

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lean_env.messages import LeanMessage, parse_messages
-from lean_env.toolchain import Toolchain
+from lean_prover.lean_env.messages import LeanMessage, parse_messages
+from lean_prover.lean_env.toolchain import Toolchain
 
 # Lines the embedded build prints on stderr about itself, not about the file.
 _NOISE_PREFIXES = ("[DEBUG", "  - ", "  mainModule?")

@@ -6,7 +6,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Sequence, Union
 
-from lean_env.goals import Goal, goals_hash
+from lean_prover.lean_env.goals import Goal, goals_hash
 
 
 @dataclass(frozen=True)

@@ -42,13 +42,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from lean_env.errors import ToolchainError
-from lean_env.file_engine import FileEngine
-from lean_env.messages import LeanMessage
-from lean_env.process import _NOISE_PREFIXES, LeanRun, _classify, _tree_rss
-from lean_env.results import TacticResult
-from lean_env.source import mask_comments_and_strings
-from lean_env.toolchain import Toolchain
+from lean_prover.lean_env.errors import ToolchainError
+from lean_prover.lean_env.file_engine import FileEngine
+from lean_prover.lean_env.messages import LeanMessage
+from lean_prover.lean_env.process import _NOISE_PREFIXES, LeanRun, _classify, _tree_rss
+from lean_prover.lean_env.results import TacticResult
+from lean_prover.lean_env.source import mask_comments_and_strings
+from lean_prover.lean_env.toolchain import Toolchain
 
 DEFAULT_STARTUP_TIMEOUT_S = 600.0
 # The worker's memory grows with every request and is never given back (measured on the embedded

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from lean_env.audit import UNSOUND_OPTIONS
-from lean_env.source import mask_comments_and_strings
+from lean_prover.lean_env.audit import UNSOUND_OPTIONS
+from lean_prover.lean_env.source import mask_comments_and_strings
 
 # Tokens that reach `sorryAx`, `Lean.ofReduceBool`, `Lean.ofReduceNat` or `Lean.trustCompiler`.
 FORBIDDEN_TOKENS = ("sorry", "admit", "native_decide", "sorryAx", "ofReduceBool", "ofReduceNat", "trustCompiler")

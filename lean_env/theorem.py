@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lean_env.source import find_declarations, mask_comments_and_strings, split_statement
-from lean_env.verify import read_lean_source
+from lean_prover.lean_env.source import find_declarations, mask_comments_and_strings, split_statement
+from lean_prover.lean_env.verify import read_lean_source
 
 PROBE_PREFIX = "dojo_probe_"
 

@@ -17,8 +17,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lean_env.embedded import EmbeddedLean, Progress, embedded_location, install_embedded
-from lean_env.errors import ToolchainError
+from lean_prover.lean_env.embedded import EmbeddedLean, Progress, embedded_location, install_embedded
+from lean_prover.lean_env.errors import ToolchainError
 
 LEAN_COMMAND_ENV = "LEAN_PROVER_LEAN"
 EMBEDDED_MEMORY_BYTES = 2_300_000_000

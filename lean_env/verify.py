@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from lean_env.audit import STANDARD_AXIOMS, Finding, source_axioms, unsound_findings, untrusted_findings
-from lean_env.messages import LeanMessage
-from lean_env.process import run_lean_file
-from lean_env.source import Declaration, find_declarations
-from lean_env.toolchain import Toolchain
+from lean_prover.lean_env.audit import STANDARD_AXIOMS, Finding, source_axioms, unsound_findings, untrusted_findings
+from lean_prover.lean_env.messages import LeanMessage
+from lean_prover.lean_env.process import run_lean_file
+from lean_prover.lean_env.source import Declaration, find_declarations
+from lean_prover.lean_env.toolchain import Toolchain
 
 _AXIOMS_RE = re.compile(r"^'(?P<name>[^']+)' depends on axioms: \[(?P<axioms>[^\]]*)\]", re.S)
 _NO_AXIOMS_RE = re.compile(r"^'(?P<name>[^']+)' does not depend on any axioms")

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from lean_env.dojo import Theorem
-from prover import __version__
-from prover.suite import Problem
-from search.baseline import AUTOMATION_TACTICS, run_baseline
-from search.prove import ProofAttempt, Prover
+from lean_prover.lean_env.dojo import Theorem
+from lean_prover.prover import __version__
+from lean_prover.prover.suite import Problem
+from lean_prover.search.baseline import AUTOMATION_TACTICS, run_baseline
+from lean_prover.search.prove import ProofAttempt, Prover
 
 RESULTS = "results.jsonl"
 REPORT = "report.md"

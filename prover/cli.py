@@ -7,26 +7,26 @@ import json
 import sys
 from pathlib import Path
 
-from lean_env.embedded import default_cache_dir, install_embedded
-from lean_env.errors import LeanEnvError
-from lean_env.toolchain import Toolchain, resolve_toolchain
-from lean_env.dojo import Theorem
-from lean_env.verify import CheckOptions, FileResult, check_files, default_workers, read_lean_source
-from prover.benchmark import BenchmarkError, RunInfo, run_benchmark, summary, summary_table, write_report
-from prover.model_config import ModelsConfig
-from prover.models import load_critic, load_policy
-from prover.suggest_cli import add_suggest_parser
-from prover.suite import SuiteError, load_suite
-from search.cache import ProofCache
-from search.config import ALGORITHMS, SearchConfig
-from search.decompose import Decomposer
-from search.lockstep import LockstepPool
-from search.prove import ProofAttempt, Prover
-from search.prove_file import prove_file
-from search.ray_backend import RayPool, RayUnavailable
-from search.types import Budget
-from search.workers import ProverSpec, WorkerError, WorkerPool
-from training.cli import add_train_parser
+from lean_prover.lean_env.embedded import default_cache_dir, install_embedded
+from lean_prover.lean_env.errors import LeanEnvError
+from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
+from lean_prover.lean_env.dojo import Theorem
+from lean_prover.lean_env.verify import CheckOptions, FileResult, check_files, default_workers, read_lean_source
+from lean_prover.prover.benchmark import BenchmarkError, RunInfo, run_benchmark, summary, summary_table, write_report
+from lean_prover.prover.model_config import ModelsConfig
+from lean_prover.prover.models import load_critic, load_policy
+from lean_prover.prover.suggest_cli import add_suggest_parser
+from lean_prover.prover.suite import SuiteError, load_suite
+from lean_prover.search.cache import ProofCache
+from lean_prover.search.config import ALGORITHMS, SearchConfig
+from lean_prover.search.decompose import Decomposer
+from lean_prover.search.lockstep import LockstepPool
+from lean_prover.search.prove import ProofAttempt, Prover
+from lean_prover.search.prove_file import prove_file
+from lean_prover.search.ray_backend import RayPool, RayUnavailable
+from lean_prover.search.types import Budget
+from lean_prover.search.workers import ProverSpec, WorkerError, WorkerPool
+from lean_prover.training.cli import add_train_parser
 
 
 class _Parser(argparse.ArgumentParser):
@@ -136,7 +136,7 @@ def _prover(args: argparse.Namespace, toolchain: Toolchain, base_only: bool = Fa
 
     session = None
     if args.engine == "session":
-        from lean_env.session import LeanSession
+        from lean_prover.lean_env.session import LeanSession
 
         session = LeanSession(toolchain)
     prover = Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,

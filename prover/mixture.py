@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import math
 
-from prover.policy import Policy, TacticSuggestion
-from prover.statement import names_missing_local
+from lean_prover.prover.policy import Policy, TacticSuggestion
+from lean_prover.prover.statement import names_missing_local
 
 PRIOR_CANDIDATES = 32
 

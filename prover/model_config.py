@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from prover.model_errors import ModelConfigError
+from lean_prover.prover.model_errors import ModelConfigError
 
 BACKENDS = ("hf", "vllm", "http", "rules")
 DECODINGS = ("sample", "beam")

@@ -6,7 +6,7 @@ which prints any `LeanEnvError` as one `prover: error: …` line, reports them t
 
 from __future__ import annotations
 
-from lean_env.errors import LeanEnvError
+from lean_prover.lean_env.errors import LeanEnvError
 
 
 class ModelError(LeanEnvError):

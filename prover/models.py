@@ -20,10 +20,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Union
 
-from prover.critic import Critic, ShapeCritic
-from prover.model_config import BACKENDS, ModelConfig
-from prover.model_errors import ModelConfigError
-from prover.policy import Policy
+from lean_prover.prover.critic import Critic, ShapeCritic
+from lean_prover.prover.model_config import BACKENDS, ModelConfig
+from lean_prover.prover.model_errors import ModelConfigError
+from lean_prover.prover.policy import Policy
 
 ConfigLike = Union[ModelConfig, dict, str, Path, None]
 
@@ -48,27 +48,27 @@ def load_policy(config: ConfigLike = None) -> Policy:
     model = _load_model_policy(config)
     if config.backend == "rules" or config.prior_weight == 0.0:
         return model
-    from prover.mixture import MixturePolicy
-    from prover.prior import PriorPolicy
+    from lean_prover.prover.mixture import MixturePolicy
+    from lean_prover.prover.prior import PriorPolicy
 
     return MixturePolicy(PriorPolicy(), model, 1.0 - config.prior_weight)
 
 
 def _load_model_policy(config: ModelConfig) -> Policy:
     if config.backend == "rules":
-        from prover.prior import PriorPolicy
+        from lean_prover.prover.prior import PriorPolicy
 
         return PriorPolicy()
     if config.backend == "hf":
-        from prover.backends.hf import HFPolicy
+        from lean_prover.prover.backends.hf import HFPolicy
 
         return HFPolicy(config)
     if config.backend == "vllm":
-        from prover.backends.vllm_backend import VLLMPolicy
+        from lean_prover.prover.backends.vllm_backend import VLLMPolicy
 
         return VLLMPolicy(config)
     if config.backend == "http":
-        from prover.backends.http import HTTPPolicy
+        from lean_prover.prover.backends.http import HTTPPolicy
 
         return HTTPPolicy(config)
     raise ModelConfigError(f"unknown model backend {config.backend!r}: choose one of {', '.join(BACKENDS)}")
@@ -80,7 +80,7 @@ def load_critic(config: ConfigLike = None) -> Critic:
     if config.backend == "rules":
         return ShapeCritic()
     if config.backend == "hf":
-        from prover.backends.hf import HFCritic
+        from lean_prover.prover.backends.hf import HFCritic
 
         return HFCritic(config)
     raise ModelConfigError(f"critic backend {config.backend!r} is not available: use rules or hf")

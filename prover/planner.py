@@ -49,10 +49,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Protocol
 
-from lean_env.toolchain import Toolchain, resolve_toolchain
-from lean_env.verify import CheckOptions, check_file
-from prover.prompt import contains_forbidden, format_sketch_prompt
-from prover.statement import (Statement, StatementError, balanced, identifiers, parse_statement,
+from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
+from lean_prover.lean_env.verify import CheckOptions, check_file
+from lean_prover.prover.prompt import contains_forbidden, format_sketch_prompt
+from lean_prover.prover.statement import (Statement, StatementError, balanced, identifiers, parse_statement,
                               replace_identifier, split_top, strip_parens, top_level_find)
 
 _HAVE_RE = re.compile(r"^have\s+([^\s:]+)\s*:\s*(.+?)\s*:=\s*by\s+sorry\s*$")

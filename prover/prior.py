@@ -39,8 +39,8 @@ from __future__ import annotations
 import math
 import re
 
-from prover.policy import TacticSuggestion
-from prover.statement import (Goal, identifiers, normalize, parse_goal, split_top, strip_parens,
+from lean_prover.prover.policy import TacticSuggestion
+from lean_prover.prover.statement import (Goal, identifiers, normalize, parse_goal, split_top, strip_parens,
                               top_level_find)
 
 _NAT_TYPES = ("Nat", "ℕ")

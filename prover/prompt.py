@@ -47,7 +47,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from prover.statement import balanced, split_goals
+from lean_prover.prover.statement import balanced, split_goals
 
 PROMPT_TEMPLATE = "[GOAL]\n{state}\n[PROOFSTEP]\n"
 SKETCH_TEMPLATE = "[THEOREM]\n{statement}\n[SKETCH]\n"

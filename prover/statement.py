@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lean_env.source import split_statement
+from lean_prover.lean_env.source import split_statement
 
 OPEN, CLOSE = "([{⟨⦃", ")]}⟩⦄"
 IDENT = r"[A-Za-z_α-ωΑ-Ωϊ-ϻἀ-῾℀-⅏𝒜-𝖟][A-Za-z0-9_'!?α-ωΑ-Ωϊ-ϻἀ-῾℀-⅏₀-₉ₐ-ₜ✝]*"

@@ -11,7 +11,7 @@ line (exit 2, via the command line's handling of `LeanEnvError`).
 
 Wiring into `prover/cli.py`'s `build_parser`:
 
-    from prover.suggest_cli import add_suggest_parser
+    from lean_prover.prover.suggest_cli import add_suggest_parser
     add_suggest_parser(sub, common)
 """
 
@@ -23,9 +23,9 @@ import math
 import sys
 import time
 
-from prover.model_config import ModelsConfig
-from prover.model_errors import ModelConfigError
-from prover.models import describe, load_critic, load_policy
+from lean_prover.prover.model_config import ModelsConfig
+from lean_prover.prover.model_errors import ModelConfigError
+from lean_prover.prover.models import describe, load_critic, load_policy
 
 
 def add_suggest_parser(subparsers, common_parent: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lean_env.source import find_declarations, split_statement
+from lean_prover.lean_env.source import find_declarations, split_statement
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 SPLITS = ("dev", "test")

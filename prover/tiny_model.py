@@ -17,7 +17,7 @@ on a model made here in seconds:
 sampling at temperature 1/sharpen): what it samples is garbage, and a policy on it must return
 no suggestion.
 
-    python -m prover.tiny_model OUT_DIR [--steps N] [--garbage]
+    python -m lean_prover.prover.tiny_model OUT_DIR [--steps N] [--garbage]
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import json
 import random
 from pathlib import Path
 
-from prover.prompt import PROMPT_TEMPLATE
-from prover.statement import StatementError, goal_text, parse_statement
+from lean_prover.prover.prompt import PROMPT_TEMPLATE
+from lean_prover.prover.statement import StatementError, goal_text, parse_statement
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE_SUITE = Path(__file__).resolve().parent / "suites" / "core.jsonl"
@@ -39,7 +39,7 @@ GARBAGE = ("sorry", "admit", "  ", "(h", "native_decide", "⟨⟨", "[GOAL]", "e
 
 def training_pairs(limit: int | None = None) -> list[tuple[str, str]]:
     """(goal text, one-line tactic) pairs from the `core` suite and the rule-based prior."""
-    from prover.prior import PriorPolicy
+    from lean_prover.prover.prior import PriorPolicy
 
     prior = PriorPolicy()
     pairs: list[tuple[str, str]] = []

@@ -13,9 +13,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lean_env.toolchain import Toolchain
-from lean_env.verify import CheckOptions, check_file
-from prover.suite import Problem
+from lean_prover.lean_env.toolchain import Toolchain
+from lean_prover.lean_env.verify import CheckOptions, check_file
+from lean_prover.prover.suite import Problem
 
 AUTOMATION_TACTICS = ("omega", "grind", "decide", "simp_all")
 

@@ -12,14 +12,14 @@ import heapq
 import math
 from typing import TYPE_CHECKING
 
-from search.config import SearchConfig
-from search.heuristics import diversify, shape_penalty
-from search.tree import Node, SearchTree, usable
-from search.types import BudgetMeter, ProbeEnv, Progress, SearchResult
+from lean_prover.search.config import SearchConfig
+from lean_prover.search.heuristics import diversify, shape_penalty
+from lean_prover.search.tree import Node, SearchTree, usable
+from lean_prover.search.types import BudgetMeter, ProbeEnv, Progress, SearchResult
 
 if TYPE_CHECKING:
-    from prover.critic import Critic
-    from prover.policy import Policy
+    from lean_prover.prover.critic import Critic
+    from lean_prover.prover.policy import Policy
 
 
 def best_first_search(

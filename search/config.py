@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from search.heuristics import HeuristicWeights
-from search.types import Budget
+from lean_prover.search.heuristics import HeuristicWeights
+from lean_prover.search.types import Budget
 
 ALGORITHMS = ("bfs", "critic-bfs", "mcts")
 

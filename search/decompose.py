@@ -30,13 +30,13 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
-from lean_env.file_engine import DEFAULT_HEARTBEATS, FileEngine
-from lean_env.goals import Goal
-from lean_env.results import TacticState, render_script
-from lean_env.theorem import Theorem
-from prover.planner import Planner, Sketch
-from prover.statement import StatementError, parse_statement
-from search.prove import ProofAttempt, Prover, ProverFacade
+from lean_prover.lean_env.file_engine import DEFAULT_HEARTBEATS, FileEngine
+from lean_prover.lean_env.goals import Goal
+from lean_prover.lean_env.results import TacticState, render_script
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.prover.planner import Planner, Sketch
+from lean_prover.prover.statement import StatementError, parse_statement
+from lean_prover.search.prove import ProofAttempt, Prover, ProverFacade
 
 _BINDER_WORDS = ("∀", "∃", "∃!", "fun", "λ", "Σ", "∑", "∏")
 _CONNECTIVES = ("∧", "∨", "↔", "→", "¬")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lean_env.dojo import Dojo, LeanError, ProofFinished, TacticState
-from search.types import Outcome
+from lean_prover.lean_env.dojo import Dojo, LeanError, ProofFinished, TacticState
+from lean_prover.search.types import Outcome
 
 
 class DojoProbeEnv:

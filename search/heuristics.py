@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from prover.policy import TacticSuggestion
+    from lean_prover.prover.policy import TacticSuggestion
 
 
 

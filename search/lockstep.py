@@ -16,11 +16,11 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Sequence, TypeVar
 
-from lean_env.batching import BatchingService
-from lean_env.theorem import Theorem
-from prover.policy import Policy, TacticSuggestion
-from search.cache import ProofCache
-from search.prove import ProofAttempt, Prover, ProverFacade
+from lean_prover.lean_env.batching import BatchingService
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.prover.policy import Policy, TacticSuggestion
+from lean_prover.search.cache import ProofCache
+from lean_prover.search.prove import ProofAttempt, Prover, ProverFacade
 
 Item = TypeVar("Item")
 

@@ -10,21 +10,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lean_env.dojo import Dojo, TacticState, Theorem, render_script
-from lean_env.toolchain import Toolchain
-from lean_env.verify import CheckOptions, check_file
-from search.best_first import best_first_search
-from search.cache import ProofCache
-from search.config import SearchConfig
-from search.dojo_env import DojoProbeEnv
-from search.mcts import mcts_search
-from search.types import Progress
+from lean_prover.lean_env.dojo import Dojo, TacticState, Theorem, render_script
+from lean_prover.lean_env.toolchain import Toolchain
+from lean_prover.lean_env.verify import CheckOptions, check_file
+from lean_prover.search.best_first import best_first_search
+from lean_prover.search.cache import ProofCache
+from lean_prover.search.config import SearchConfig
+from lean_prover.search.dojo_env import DojoProbeEnv
+from lean_prover.search.mcts import mcts_search
+from lean_prover.search.types import Progress
 
 if TYPE_CHECKING:
-    from lean_env.batching import BatchingService
-    from lean_env.session import LeanSession
-    from prover.critic import Critic
-    from prover.policy import Policy
+    from lean_prover.lean_env.batching import BatchingService
+    from lean_prover.lean_env.session import LeanSession
+    from lean_prover.prover.critic import Critic
+    from lean_prover.prover.policy import Policy
 
 
 @dataclass
@@ -107,7 +107,7 @@ class Prover:
     def _attempt(self, theorem: Theorem) -> ProofAttempt:
         engine = None
         if self.session is not None:
-            from lean_env.session import SessionEngine
+            from lean_prover.lean_env.session import SessionEngine
 
             engine = SessionEngine(self.toolchain, theorem, timeout_s=self.tactic_timeout_s, session=self.session)
         elif self.batching is not None:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from lean_env.dojo import Theorem
-from lean_env.source import Declaration, find_declarations, split_statement
-from lean_env.verify import CheckOptions, FileResult, check_file, read_lean_source
-from search.prove import ProofAttempt, Prover
+from lean_prover.lean_env.dojo import Theorem
+from lean_prover.lean_env.source import Declaration, find_declarations, split_statement
+from lean_prover.lean_env.verify import CheckOptions, FileResult, check_file, read_lean_source
+from lean_prover.search.prove import ProofAttempt, Prover
 
 
 @dataclass

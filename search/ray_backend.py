@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from lean_env.theorem import Theorem
-from search.prove import ProofAttempt
-from search.workers import ProverFactory
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.search.prove import ProofAttempt
+from lean_prover.search.workers import ProverFactory
 
 
 class RayUnavailable(RuntimeError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from search.types import BudgetMeter, Outcome, SearchResult
+from lean_prover.search.types import BudgetMeter, Outcome, SearchResult
 
 FORBIDDEN_TACTIC_WORDS = ("sorry", "admit", "native_decide")
 

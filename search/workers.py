@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Callable, Protocol
 
-from lean_env.theorem import Theorem
-from lean_env.toolchain import Toolchain
-from search.config import SearchConfig
-from search.prove import ProofAttempt, Prover
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.lean_env.toolchain import Toolchain
+from lean_prover.search.config import SearchConfig
+from lean_prover.search.prove import ProofAttempt, Prover
 
 _PR_SET_PDEATHSIG = 1
 
@@ -68,9 +68,9 @@ class ProverSpec:
 
     def __call__(self) -> TheoremProver:
         """A fresh prover (policy, critic, cache connection) for this process."""
-        from prover.model_config import ModelsConfig
-        from prover.models import load_critic, load_policy
-        from search.cache import ProofCache
+        from lean_prover.prover.model_config import ModelsConfig
+        from lean_prover.prover.models import load_critic, load_policy
+        from lean_prover.search.cache import ProofCache
 
         models = self.models if self.models is not None else ModelsConfig()
         policy = load_policy(models.policy)
@@ -79,7 +79,7 @@ class ProverSpec:
         prover = Prover(self.toolchain, policy, self.config, critic, cache, tactic_timeout_s=self.tactic_timeout_s)
         if not self.decompose:
             return prover
-        from search.decompose import Decomposer
+        from lean_prover.search.decompose import Decomposer
         return Decomposer(prover, max_depth=self.max_depth)
 
 

@@ -23,10 +23,9 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from prover.backends.hf import HFGenerator  # noqa: E402
-from prover.model_config import ModelConfig  # noqa: E402
+from lean_prover.prover.backends.hf import HFGenerator  # noqa: E402
+from lean_prover.prover.model_config import ModelConfig  # noqa: E402
 
 
 class Handler(BaseHTTPRequestHandler):

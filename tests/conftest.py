@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lean_env.toolchain import Toolchain, resolve_toolchain
+from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
 
 
 @pytest.fixture(scope="session")

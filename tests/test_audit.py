@@ -1,9 +1,9 @@
 """Source scanner and audits (pure text: no Lean needed)."""
 
-from lean_env.audit import source_axioms, unsound_findings, untrusted_findings
-from lean_env.source import find_declarations, mask_comments_and_strings
-from lean_env.verify import _axiom_answers
-from lean_env.messages import LeanMessage
+from lean_prover.lean_env.audit import source_axioms, unsound_findings, untrusted_findings
+from lean_prover.lean_env.source import find_declarations, mask_comments_and_strings
+from lean_prover.lean_env.verify import _axiom_answers
+from lean_prover.lean_env.messages import LeanMessage
 
 
 def test_declarations_names_and_ranges():

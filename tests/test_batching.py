@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from lean_env.batching import BatchingService
-from lean_env.dojo import Dojo, LeanCrash, LeanError, TacticState
-from lean_env.theorem import Theorem
+from lean_prover.lean_env.batching import BatchingService
+from lean_prover.lean_env.dojo import Dojo, LeanCrash, LeanError, TacticState
+from lean_prover.lean_env.theorem import Theorem
 
 
 class RecordingService(BatchingService):
@@ -166,9 +166,9 @@ def test_batched_answers_equal_one_theorem_answers(toolchain) -> None:
 
 def test_shared_rechecks_judge_each_theorem_like_a_recheck_alone(toolchain) -> None:
     """Real Lean: a proof, a wrong proof, a `sorry` and a name met twice, re-checked together."""
-    from prover.models import load_policy
-    from search.config import SearchConfig
-    from search.prove import Prover
+    from lean_prover.prover.models import load_policy
+    from lean_prover.search.config import SearchConfig
+    from lean_prover.search.prove import Prover
 
     cases = [(Theorem.from_statement("theorem rc_ok (p q : Prop) (hp : p) (hq : q) : p ∧ q"), "⟨hp, hq⟩"),
              (Theorem.from_statement("theorem rc_wrong (n : Nat) : n + 1 = n"), "by omega"),
@@ -185,12 +185,12 @@ def test_shared_rechecks_judge_each_theorem_like_a_recheck_alone(toolchain) -> N
 
 @pytest.mark.parametrize("concurrency", [3])
 def test_concurrent_searches_find_the_sequential_proofs(toolchain, tmp_path: Path, concurrency: int) -> None:
-    from prover.models import load_policy
-    from prover.suite import Problem
-    from search.config import SearchConfig
-    from search.prove import Prover
-    from search.types import Budget
-    from training.search_runs import search_problems
+    from lean_prover.prover.models import load_policy
+    from lean_prover.prover.suite import Problem
+    from lean_prover.search.config import SearchConfig
+    from lean_prover.search.prove import Prover
+    from lean_prover.search.types import Budget
+    from lean_prover.training.search_runs import search_problems
 
     problems = [Problem("cs_swap", "theorem cs_swap (p q : Prop) : p ∧ q → q ∧ p", "dev"),
                 Problem("cs_add", "theorem cs_add (a b : Nat) (h : a = b) : a + 1 = b + 1", "dev"),
@@ -216,7 +216,7 @@ def test_cli_prove_with_concurrency_proves_every_sorry_and_rechecks(toolchain, t
 
     source = tmp_path / "three.lean"
     source.write_text(THREE, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "prover.cli", "prove", str(source), "--concurrency", "3",
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), "--concurrency", "3",
                            "--json", "--width", "6", "--max-lean-calls", "3"],
                           capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -235,6 +235,6 @@ def test_cli_rejects_bad_concurrency(tmp_path: Path, options: list[str]) -> None
 
     source = tmp_path / "t.lean"
     source.write_text(THREE, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "prover.cli", "prove", str(source), *options],
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), *options],
                           capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "--concurrency" in proc.stderr

@@ -8,7 +8,7 @@ import signal
 import sqlite3
 import time
 
-from search.cache import ProofCache, goal_key
+from lean_prover.search.cache import ProofCache, goal_key
 
 
 def test_round_trip_and_normalisation(tmp_path):

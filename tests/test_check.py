@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lean_env.verify import CheckOptions, check_file, check_files
+from lean_prover.lean_env.verify import CheckOptions, check_file, check_files
 
 ROOT = Path(__file__).resolve().parent.parent
 LEAN = ROOT / "tests" / "lean"
@@ -21,7 +21,7 @@ LEAN = ROOT / "tests" / "lean"
 
 def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run the `prover` command line as a user would."""
-    return subprocess.run([sys.executable, "-m", "prover.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
 
 

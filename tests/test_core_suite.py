@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from lean_env.verify import check_file
-from prover.suite import load_suite
+from lean_prover.lean_env.verify import check_file
+from lean_prover.prover.suite import load_suite
 
 
 def test_core_suite_shape():

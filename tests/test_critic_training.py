@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from training.critic_data import CriticDataError, CriticExample, examples_from_rows, examples_from_trace
+from lean_prover.training.critic_data import CriticDataError, CriticExample, examples_from_rows, examples_from_trace
 
 
 def _entry(parent: int, verdict: str, child: int | None, goals: str = "") -> dict:
@@ -44,7 +44,7 @@ def test_bad_traces_are_one_line_errors(tmp_path: Path) -> None:
         examples_from_rows([{"name": "x", "status": "proved"}])
     with pytest.raises(CriticDataError, match="not a search-trace entry"):
         examples_from_rows([{"name": "x", "trace": [{"tactic": "simp"}]}])
-    from training.cli import TrainCommandError, add_train_parser
+    from lean_prover.training.cli import TrainCommandError, add_train_parser
 
     parser = argparse.ArgumentParser()
     common = argparse.ArgumentParser(add_help=False)
@@ -59,12 +59,12 @@ def test_bad_traces_are_one_line_errors(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def search_rows(toolchain, tmp_path_factory) -> Path:
     """Search rows (with whole trees) of a provable and an unprovable theorem, prior policy, bfs."""
-    from prover.models import load_policy
-    from prover.suite import Problem
-    from search.config import SearchConfig
-    from search.prove import Prover
-    from search.types import Budget
-    from training.search_runs import search_problems
+    from lean_prover.prover.models import load_policy
+    from lean_prover.prover.suite import Problem
+    from lean_prover.search.config import SearchConfig
+    from lean_prover.search.prove import Prover
+    from lean_prover.search.types import Budget
+    from lean_prover.training.search_runs import search_problems
 
     path = tmp_path_factory.mktemp("critic") / "search.jsonl"
     problems = [Problem("crit_swap", "theorem crit_swap (p q : Prop) : p ∧ q → q ∧ p", "dev"),
@@ -76,8 +76,8 @@ def search_rows(toolchain, tmp_path_factory) -> Path:
 
 
 def test_trained_critic_loads_in_hf_critic_and_guides_search(search_rows: Path, toolchain, tmp_path: Path) -> None:
-    from prover.models import load_critic
-    from training.cli import add_train_parser
+    from lean_prover.prover.models import load_critic
+    from lean_prover.training.cli import add_train_parser
 
     parser = argparse.ArgumentParser()
     common = argparse.ArgumentParser(add_help=False)
@@ -103,11 +103,11 @@ def test_trained_critic_loads_in_hf_critic_and_guides_search(search_rows: Path, 
     mean_dead = sum(v for v, e in zip(values, examples) if not e["label"]) / len(dead)
     assert mean_provable > mean_dead  # the critic learned its training labels
     # the trained critic guides a critic-bfs search in Lean
-    from lean_env.dojo import Theorem
-    from prover.models import load_policy
-    from search.config import SearchConfig
-    from search.prove import Prover
-    from search.types import Budget
+    from lean_prover.lean_env.dojo import Theorem
+    from lean_prover.prover.models import load_policy
+    from lean_prover.search.config import SearchConfig
+    from lean_prover.search.prove import Prover
+    from lean_prover.search.types import Budget
 
     prover = Prover(toolchain, load_policy(None), SearchConfig(algorithm="critic-bfs", width=4, budget=Budget(4, 2, 600)),
                     critic=critic)
@@ -116,7 +116,7 @@ def test_trained_critic_loads_in_hf_critic_and_guides_search(search_rows: Path, 
 
 
 def test_run_folders_are_searched_for_trace_files(tmp_path: Path) -> None:
-    from training.critic_data import read_attempts, trace_files
+    from lean_prover.training.critic_data import read_attempts, trace_files
 
     (tmp_path / "round_0").mkdir()
     row = {"name": "t", "status": "not_proved", "root_state": "⊢ p", "trace": [_entry(0, "error", None)]}

@@ -3,16 +3,16 @@ is split by a planner sketch, its parts are proved separately and the assembly r
 
 from __future__ import annotations
 
-from lean_env.dojo import Theorem
-from lean_env.goals import Goal, Hypothesis
-from prover.planner import HaveStep, Sketch
-from prover.prior import PriorPolicy
-from search.cache import ProofCache
-from search.config import SearchConfig
-from search.decompose import (Decomposer, assemble, decomposition_score, goal_complexity, open_tactics,
+from lean_prover.lean_env.dojo import Theorem
+from lean_prover.lean_env.goals import Goal, Hypothesis
+from lean_prover.prover.planner import HaveStep, Sketch
+from lean_prover.prover.prior import PriorPolicy
+from lean_prover.search.cache import ProofCache
+from lean_prover.search.config import SearchConfig
+from lean_prover.search.decompose import (Decomposer, assemble, decomposition_score, goal_complexity, open_tactics,
                               piece_theorem, subgoal_goals)
-from search.prove import Prover
-from search.types import Budget
+from lean_prover.search.prove import Prover
+from lean_prover.search.types import Budget
 
 
 def test_conjunction_proved_by_parts_and_rechecked(toolchain, tmp_path):

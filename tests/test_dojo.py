@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from lean_env.dojo import Dojo, LeanCrash, LeanError, ProofFinished, TacticState, TacticTimeout, Theorem
-from lean_env.file_engine import FileEngine
-from lean_env.results import indent_tactic
-from lean_env.tactic_guard import tactic_problem
-from lean_env.messages import LeanMessage
-from lean_env.process import LeanRun
-from lean_env.verify import check_file
+from lean_prover.lean_env.dojo import Dojo, LeanCrash, LeanError, ProofFinished, TacticState, TacticTimeout, Theorem
+from lean_prover.lean_env.file_engine import FileEngine
+from lean_prover.lean_env.results import indent_tactic
+from lean_prover.lean_env.tactic_guard import tactic_problem
+from lean_prover.lean_env.messages import LeanMessage
+from lean_prover.lean_env.process import LeanRun
+from lean_prover.lean_env.verify import check_file
 
 STATEMENT = "theorem t (p q : Prop) (hp : p) (hq : q) (n : Nat) : p ∧ q ∧ n + 0 = n := by sorry"
 # Five shallow `decide`s of 400-800 kilo-heartbeats each: far over the 1000 this session allows.
@@ -123,7 +123,7 @@ def test_erroring_tactics(session):
 
 
 def test_tactics_flagged_as_naming_a_missing_local_are_rejected_by_lean(session):
-    from prover.statement import names_missing_local
+    from lean_prover.prover.statement import names_missing_local
 
     state = session["initial"].pp
     for key in MISSING_LOCAL:

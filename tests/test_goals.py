@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lean_env.goals import Goal, Hypothesis, goals_hash, goals_pretty, normalise, parse_goal, parse_goals, text_hash
+from lean_prover.lean_env.goals import Goal, Hypothesis, goals_hash, goals_pretty, normalise, parse_goal, parse_goals, text_hash
 
 # Message texts exactly as the embedded Lean 4.28 printed them (recorded, not written by hand).
 CONSTRUCTOR = "unsolved goals\ncase left\np q : Prop\nhp : p\nhq : q\n⊢ p\n\ncase right\np q : Prop\nhp : p\nhq : q\n⊢ q"

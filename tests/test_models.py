@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from prover.backends import Completion, rank_completions
-from prover.model_config import ModelConfig, ModelsConfig
-from prover.model_errors import ModelConfigError, ModelUnavailableError
-from prover.models import load_critic, load_policy
-from prover.prompt import (PROMPT_TEMPLATE, byte_token_estimate, clean_tactic, format_prompt,
+from lean_prover.prover.backends import Completion, rank_completions
+from lean_prover.prover.model_config import ModelConfig, ModelsConfig
+from lean_prover.prover.model_errors import ModelConfigError, ModelUnavailableError
+from lean_prover.prover.models import load_critic, load_policy
+from lean_prover.prover.prompt import (PROMPT_TEMPLATE, byte_token_estimate, clean_tactic, format_prompt,
                            truncate_state)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def assert_good(suggestions, k=K):
 def tiny(tmp_path_factory) -> Path:
     pytest.importorskip("torch", reason="the hf backend needs torch")
     pytest.importorskip("transformers", reason="the hf backend needs transformers")
-    from prover.tiny_model import build_tiny_policy
+    from lean_prover.prover.tiny_model import build_tiny_policy
 
     return build_tiny_policy(tmp_path_factory.mktemp("tiny") / "policy", steps=150)
 
@@ -58,7 +58,7 @@ def tiny(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def garbage(tmp_path_factory) -> Path:
     pytest.importorskip("transformers", reason="the hf backend needs transformers")
-    from prover.tiny_model import build_tiny_policy
+    from lean_prover.prover.tiny_model import build_tiny_policy
 
     return build_tiny_policy(tmp_path_factory.mktemp("tiny") / "garbage", steps=100, garbage=True)
 
@@ -299,7 +299,7 @@ def test_hf_garbage_model_gives_empty_lists(garbage):
 
 
 def test_hf_critic_scores_in_unit_interval(tiny, tmp_path):
-    from prover.tiny_model import build_tiny_critic
+    from lean_prover.prover.tiny_model import build_tiny_critic
 
     folder = build_tiny_critic(tmp_path / "critic", tiny)
     critic = load_critic({"backend": "hf", "path": str(folder), "batch_size": 2})
@@ -381,7 +381,7 @@ def test_vllm_is_imported_lazily():
 # -- prover suggest -----------------------------------------------------------------------
 
 def run_suggest(argv: list[str], capsys) -> str:
-    from prover.suggest_cli import add_suggest_parser
+    from lean_prover.prover.suggest_cli import add_suggest_parser
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lean")
@@ -418,8 +418,8 @@ def test_byte_estimate():
 
 def test_hf_multiline_completion_for_the_planner(hf_policy):
     """`complete` with a blank-line stop (the planner's sketches) returns completions, never raises."""
-    from prover.planner import Planner
-    from prover.prompt import format_sketch_prompt
+    from lean_prover.prover.planner import Planner
+    from lean_prover.prover.prompt import format_sketch_prompt
 
     found = hf_policy.complete([format_sketch_prompt("theorem t (p q : Prop) (hp : p) (hq : q) : p ∧ q")], 4,
                                "\n\n", 24)[0]
@@ -431,8 +431,8 @@ def test_hf_multiline_completion_for_the_planner(hf_policy):
 
 
 def test_prior_weight_mixes_the_model_with_the_rule_based_prior(tiny):
-    from prover.mixture import PRIOR_CANDIDATES, MixturePolicy, mix
-    from prover.prior import PriorPolicy
+    from lean_prover.prover.mixture import PRIOR_CANDIDATES, MixturePolicy, mix
+    from lean_prover.prover.prior import PriorPolicy
 
     state = "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q"
     alone = load_policy({"backend": "hf", "path": str(tiny), "num_samples": 16, "seed": 0})
@@ -458,7 +458,7 @@ def test_yaml_model_paths_resolve_beside_the_file(tmp_path, tiny):
 
 
 def test_the_shipped_default_models_load_from_their_yaml():
-    from prover.model_config import ModelsConfig
+    from lean_prover.prover.model_config import ModelsConfig
 
     models = ModelsConfig.from_yaml(ROOT / "prover" / "default_model" / "models.yaml")
     policy, critic = load_policy(models.policy), load_critic(models.critic)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import prover.planner as planner_module
-from prover.backends import Completion
-from prover.planner import HaveStep, Planner, Sketch, parse_sketch, sketch_file, structural_sketches
-from prover.statement import parse_statement
+import lean_prover.prover.planner as planner_module
+from lean_prover.prover.backends import Completion
+from lean_prover.prover.planner import HaveStep, Planner, Sketch, parse_sketch, sketch_file, structural_sketches
+from lean_prover.prover.statement import parse_statement
 
 THEOREM = "theorem plan (p q : Prop) (h : p ∨ q) (n : Nat) : (q ∨ p) ∧ n + 0 = n := by sorry"
 GOOD_LM = "have hqp : q ∨ p := by sorry\nexact ⟨hqp, by omega⟩"

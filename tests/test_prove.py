@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from lean_env.dojo import Theorem
-from prover.critic import ShapeCritic
-from prover.prior import PriorPolicy
-from search.cache import ProofCache
-from search.config import SearchConfig
-from search.prove import Prover
-from search.types import Budget
+from lean_prover.lean_env.dojo import Theorem
+from lean_prover.prover.critic import ShapeCritic
+from lean_prover.prover.prior import PriorPolicy
+from lean_prover.search.cache import ProofCache
+from lean_prover.search.config import SearchConfig
+from lean_prover.search.prove import Prover
+from lean_prover.search.types import Budget
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +55,7 @@ def test_prove_file_with_three_sorries(tmp_path):
         "theorem second_one (a b : Nat) (h : a ≤ b) : a < b + 1 := by\n  sorry\n\n"
         "theorem third_one (xs : List Nat) : (xs ++ []).length = xs.length := sorry\n")
     out = tmp_path / "three.proved.lean"
-    proc = subprocess.run([sys.executable, "-m", "prover.cli", "prove", str(source), "--out", str(out), "--json"],
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), "--out", str(out), "--json"],
                           capture_output=True, text=True, cwd=ROOT, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from lean_env.theorem import Theorem
-from prover.suite import load_suite
-from training.rewards import LeanReward, RewardError, RewardTask, completion_tactic, proof_problem
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.prover.suite import load_suite
+from lean_prover.training.rewards import LeanReward, RewardError, RewardTask, completion_tactic, proof_problem
 
 AND = RewardTask("theorem t_and (p q : Prop) (hp : p) (hq : q) : p ∧ q", "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q")
 NAT = RewardTask("theorem t_nat (n : Nat) : n + 0 = n", "n : Nat\n⊢ n + 0 = n")
@@ -82,10 +82,10 @@ def test_reward_is_what_lean_says(toolchain) -> None:
 @pytest.fixture(scope="module")
 def grpo_run(toolchain, tmp_path_factory):
     """Prompts from two core problems, a tiny policy primed by SFT on one step each, two GRPO steps."""
-    from training.base_model import build_base_model
-    from training.data import Step
-    from training.grpo import GRPOSettings, suite_prompts, train_grpo
-    from training.sft import SFTSettings, train_sft
+    from lean_prover.training.base_model import build_base_model
+    from lean_prover.training.data import Step
+    from lean_prover.training.grpo import GRPOSettings, suite_prompts, train_grpo
+    from lean_prover.training.sft import SFTSettings, train_sft
 
     work = tmp_path_factory.mktemp("grpo")
     problems = [p for p in load_suite("core") if p.name in ("logic_and_swap", "nat_add_rearrange_three")]
@@ -108,7 +108,7 @@ def test_grpo_prompts_are_lean_states(grpo_run) -> None:
 
 
 def test_grpo_trains_with_lean_rewards_and_saves_a_loadable_policy(grpo_run) -> None:
-    from prover.models import load_policy
+    from lean_prover.prover.models import load_policy
 
     _, result = grpo_run
     assert result.steps == 2 and result.reward_batches == 2
@@ -128,7 +128,7 @@ def test_grpo_trains_with_lean_rewards_and_saves_a_loadable_policy(grpo_run) -> 
 def test_grpo_cli_rejects_bad_options() -> None:
     import argparse
 
-    from training.cli import TrainCommandError, add_train_parser
+    from lean_prover.training.cli import TrainCommandError, add_train_parser
 
     parser = argparse.ArgumentParser()
     common = argparse.ArgumentParser(add_help=False)
@@ -144,9 +144,9 @@ def test_grpo_cli_rejects_bad_options() -> None:
 
 
 def test_step_prompts_rebuild_tactic_paths() -> None:
-    from prover.suite import Problem
-    from training.data import Step
-    from training.grpo import step_prompts
+    from lean_prover.prover.suite import Problem
+    from lean_prover.training.data import Step
+    from lean_prover.training.grpo import step_prompts
 
     problem = Problem("swap", "theorem swap (p q : Prop) : p ∧ q → q ∧ p", "dev")
     proof = [Step("p q : Prop\n⊢ p ∧ q → q ∧ p", "intro h", "swap", depth=0, state_after="h : p ∧ q\n⊢ q ∧ p"),

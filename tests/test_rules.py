@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from prover.critic import ShapeCritic
-from prover.models import load_critic, load_policy
-from prover.prior import PriorPolicy, prior_scores
-from prover.statement import (StatementError, goal_text, parse_goal, parse_statement, replace_identifier,
+from lean_prover.prover.critic import ShapeCritic
+from lean_prover.prover.models import load_critic, load_policy
+from lean_prover.prover.prior import PriorPolicy, prior_scores
+from lean_prover.prover.statement import (StatementError, goal_text, parse_goal, parse_statement, replace_identifier,
                               split_top)
 
 

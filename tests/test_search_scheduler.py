@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from search.best_first import best_first_search
-from search.config import SearchConfig
-from search.mcts import mcts_search
-from search.types import Budget, Outcome
+from lean_prover.search.best_first import best_first_search
+from lean_prover.search.config import SearchConfig
+from lean_prover.search.mcts import mcts_search
+from lean_prover.search.types import Budget, Outcome
 
 # state -> {tactic: next state | "PROVED" | "ERROR"}
 GRAPH = {

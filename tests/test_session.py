@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from lean_env.embedded import embedded_location, install_embedded
-from lean_env.file_engine import FileEngine
-from lean_env.results import TacticState
-from lean_env.session import LeanSession, SessionEngine, header_of, to_lean_message
-from lean_env.theorem import Theorem
-from prover.prior import PriorPolicy
+from lean_prover.lean_env.embedded import embedded_location, install_embedded
+from lean_prover.lean_env.file_engine import FileEngine
+from lean_prover.lean_env.results import TacticState
+from lean_prover.lean_env.session import LeanSession, SessionEngine, header_of, to_lean_message
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.prover.prior import PriorPolicy
 
 THEOREMS = [
     "theorem s_and (p q : Prop) (hp : p) (hq : q) : p ∧ q",
@@ -87,8 +87,8 @@ def test_second_edit_is_fast_and_restart_after_crash(session):
 
 
 def test_prover_searches_through_the_session(toolchain, session):
-    from search.config import SearchConfig
-    from search.prove import Prover
+    from lean_prover.search.config import SearchConfig
+    from lean_prover.search.prove import Prover
 
     requests = session.requests
     prover = Prover(toolchain, PriorPolicy(), SearchConfig(), session=session)

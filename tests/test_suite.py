@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from prover.suite import Problem, SuiteError, load_jsonl, load_lean_folder, load_suite
-from search.baseline import run_baseline
+from lean_prover.prover.suite import Problem, SuiteError, load_jsonl, load_lean_folder, load_suite
+from lean_prover.search.baseline import run_baseline
 
 
 def _write(path: Path, entries: list) -> Path:

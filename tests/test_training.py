@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from prover.mixture import MixturePolicy, mix
-from prover.policy import TacticSuggestion
-from prover.prior import PriorPolicy
-from prover.prompt import format_prompt
-from prover.suite import Problem, load_suite
-from training.data import Step, load_steps, reference_steps, save_steps, sft_dataset, steps_from_trace, to_dataset
-from training.filters import drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant
+from lean_prover.prover.mixture import MixturePolicy, mix
+from lean_prover.prover.policy import TacticSuggestion
+from lean_prover.prover.prior import PriorPolicy
+from lean_prover.prover.prompt import format_prompt
+from lean_prover.prover.suite import Problem, load_suite
+from lean_prover.training.data import Step, load_steps, reference_steps, save_steps, sft_dataset, steps_from_trace, to_dataset
+from lean_prover.training.filters import drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant
 
 STATE = "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q"
 
@@ -139,7 +139,7 @@ def test_mixture_drops_model_tactics_that_name_a_missing_local():
 
 
 def test_names_missing_local_reads_the_first_goal():
-    from prover.statement import names_missing_local
+    from lean_prover.prover.statement import names_missing_local
 
     state = "case succ\nn✝ : Nat\nih : P n✝\n⊢ P (n✝ + 1)\n\ncase zero\nm : Nat\n⊢ P 0"
     assert names_missing_local(state, "induction m")  # m is a hypothesis of the second goal only
@@ -154,7 +154,7 @@ def test_names_missing_local_reads_the_first_goal():
 
 
 def test_select_problems_round_robin_over_topics():
-    from training.expert_iteration import select_problems
+    from lean_prover.training.expert_iteration import select_problems
 
     chosen = select_problems(load_suite("core", split="dev"), 6)
     assert len(chosen) == 6 and len({p.topic for p in chosen}) == 6
@@ -163,8 +163,8 @@ def test_select_problems_round_robin_over_topics():
 def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
     import dataclasses
 
-    from search.config import SearchConfig
-    from training.expert_iteration import ExpertIteration, ExpertIterationConfig
+    from lean_prover.search.config import SearchConfig
+    from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig
 
     config = ExpertIterationConfig(limit=9, problems_per_round=4, eval_split=None)
     run = ExpertIteration(config, tmp_path, toolchain=None)
@@ -178,9 +178,9 @@ def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
 
 # -- SFT ----------------------------------------------------------------------------------------
 def test_sft_learns_the_steps_saves_a_loadable_model_and_is_not_redone(tmp_path):
-    from prover.models import load_policy
-    from training.base_model import build_base_model
-    from training.sft import SFTSettings, train_sft
+    from lean_prover.prover.models import load_policy
+    from lean_prover.training.base_model import build_base_model
+    from lean_prover.training.sft import SFTSettings, train_sft
 
     dev = load_suite("core", split="dev")
     base = build_base_model(tmp_path / "base", dev)
@@ -198,7 +198,7 @@ def test_sft_learns_the_steps_saves_a_loadable_model_and_is_not_redone(tmp_path)
 
 # -- CLI ----------------------------------------------------------------------------------------
 def _parse(argv: list[str]) -> argparse.Namespace:
-    from training.cli import add_train_parser
+    from lean_prover.training.cli import add_train_parser
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lean")
@@ -209,7 +209,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_cli_bad_input_is_one_line_error(tmp_path):
-    from training.cli import TrainCommandError
+    from lean_prover.training.cli import TrainCommandError
 
     args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--base-model", str(tmp_path / "nope")])
     with pytest.raises(TrainCommandError, match="not a save_pretrained model folder"):
@@ -254,11 +254,11 @@ class _Killed(Exception):
 def test_expert_iteration_round_end_to_end_killed_and_resumed(toolchain, tmp_path):
     """2 training theorems, 1 held-out: search → data → SFT → eval, killed after the first search
     and again after SFT; each resume redoes nothing that had finished."""
-    from prover.models import load_policy
-    from search.config import SearchConfig
-    from search.types import Budget
-    from training.expert_iteration import ExpertIteration, ExpertIterationConfig
-    from training.sft import SFTSettings
+    from lean_prover.prover.models import load_policy
+    from lean_prover.search.config import SearchConfig
+    from lean_prover.search.types import Budget
+    from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig
+    from lean_prover.training.sft import SFTSettings
 
     core = {p.name: p for p in load_suite("core")}
     rows = [dict(name=n, statement=core[n].statement, proof=core[n].reference_proof, split=split)

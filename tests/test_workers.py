@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from lean_env.dojo import Theorem
-from search.best_first import best_first_search
-from search.cache import ProofCache
-from search.config import SearchConfig
-from search.mcts import mcts_search
-from search.prove import ProofAttempt
-from search.prove_file import prove_file
-from search.types import Budget
-from search.workers import ProverSpec, WorkerPool
+from lean_prover.lean_env.dojo import Theorem
+from lean_prover.search.best_first import best_first_search
+from lean_prover.search.cache import ProofCache
+from lean_prover.search.config import SearchConfig
+from lean_prover.search.mcts import mcts_search
+from lean_prover.search.prove import ProofAttempt
+from lean_prover.search.prove_file import prove_file
+from lean_prover.search.types import Budget
+from lean_prover.search.workers import ProverSpec, WorkerPool
 
 ROOT = Path(__file__).resolve().parent.parent
 THREE = ("theorem first_one (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n  sorry\n\n"
@@ -148,7 +148,7 @@ def test_three_sorrys_two_workers_killed_worker_retried(two_worker_run):
 
 def test_ray_backend_gives_the_same_proofs(two_worker_run):
     ray = pytest.importorskip("ray", reason="ray is not installed (pip install ray)")
-    from search.ray_backend import RayPool
+    from lean_prover.search.ray_backend import RayPool
     report, _, _, _, spec, source = two_worker_run
     text = source.read_text()
     theorems = [Theorem.from_source(text, name) for name in ("first_one", "second_one")]
@@ -181,11 +181,11 @@ class _Env:
     """A scripted Lean stand-in (the search's bookkeeping only)."""
 
     def root(self):
-        from search.types import Outcome
+        from lean_prover.search.types import Outcome
         return Outcome("state", key="s0", goals="s0", num_goals=1)
 
     def probe(self, pairs):
-        from search.types import Outcome
+        from lean_prover.search.types import Outcome
         out = []
         for state, tactic in pairs:
             nxt = STEP.get((state.key, tactic), "ERROR")
@@ -207,7 +207,7 @@ def test_same_search_twice_same_result(algorithm):
 def test_cli_rejects_bad_worker_count(tmp_path):
     source = tmp_path / "t.lean"
     source.write_text(THREE, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "prover.cli", "prove", str(source), "--workers", "0"],
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), "--workers", "0"],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode != 0 and proc.stderr.strip().count("\n") == 0 and "--workers" in proc.stderr
 
@@ -230,7 +230,7 @@ def test_failure_skips_a_budget_already_spent_in_lean_calls(tmp_path):
 
 def test_a_killed_parent_takes_its_lean_process_with_it():
     """`run_lean_file`'s command line dies with the thread that started it (no orphaned Lean)."""
-    from lean_env.process import dies_with_parent
+    from lean_prover.lean_env.process import dies_with_parent
 
     if not sys.platform.startswith("linux"):
         pytest.skip("parent-death signals are Linux-only")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from prover.prompt import PROMPT_TEMPLATE
-from prover.tiny_model import ROOT, build_tokenizer
+from lean_prover.prover.prompt import PROMPT_TEMPLATE
+from lean_prover.prover.tiny_model import ROOT, build_tokenizer
 
 BASE_RECORD = "base_model.json"
 

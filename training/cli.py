@@ -2,7 +2,7 @@
 
 Wiring (in `prover/cli.py`'s `build_parser`)::
 
-    from training.cli import add_train_parser
+    from lean_prover.training.cli import add_train_parser
     train = add_train_parser(sub, common)      # returns the `train` sub-subparsers
 
 Each command's errors (bad suite, a run folder of other settings, no data) are raised as
@@ -17,12 +17,12 @@ import json
 import sys
 from pathlib import Path
 
-from lean_env.errors import LeanEnvError
-from prover.model_errors import ModelConfigError
-from prover.models import as_config
-from prover.suite import SuiteError
-from search.config import ALGORITHMS, SearchConfig
-from search.types import Budget
+from lean_prover.lean_env.errors import LeanEnvError
+from lean_prover.prover.model_errors import ModelConfigError
+from lean_prover.prover.models import as_config
+from lean_prover.prover.suite import SuiteError
+from lean_prover.search.config import ALGORITHMS, SearchConfig
+from lean_prover.search.types import Budget
 
 
 class TrainCommandError(LeanEnvError):
@@ -84,10 +84,10 @@ def _generation(args: argparse.Namespace):
 
 def cmd_expert_iteration(args: argparse.Namespace) -> int:
     """Run (or resume) expert iteration; prints the summary (JSON with --json)."""
-    from lean_env.toolchain import resolve_toolchain
-    from training.expert_iteration import ExpertIteration, ExpertIterationConfig
-    from training.search_runs import RunStateError
-    from training.sft import SFTSettings, TrainingError
+    from lean_prover.lean_env.toolchain import resolve_toolchain
+    from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig
+    from lean_prover.training.search_runs import RunStateError
+    from lean_prover.training.sft import SFTSettings, TrainingError
 
     if args.rounds < 1 or (args.limit is not None and args.limit < 1) or (args.eval_limit is not None and args.eval_limit < 1):
         raise TrainCommandError("--rounds, --limit and --eval-limit must be at least 1")
@@ -134,10 +134,10 @@ def summary_table(summary: dict) -> str:
 
 def cmd_default_models(args: argparse.Namespace) -> int:
     """Regenerate the shipped default policy and critic (see `training.default_models`)."""
-    from lean_env.toolchain import resolve_toolchain
-    from training.default_models import build_default_models
-    from training.search_runs import RunStateError
-    from training.sft import TrainingError
+    from lean_prover.lean_env.toolchain import resolve_toolchain
+    from lean_prover.training.default_models import build_default_models
+    from lean_prover.training.search_runs import RunStateError
+    from lean_prover.training.sft import TrainingError
 
     try:
         toolchain = None if args.from_run else resolve_toolchain(lean_command=args.lean, project=args.project,
@@ -210,7 +210,7 @@ def add_train_parser(subparsers, common_parent: argparse.ArgumentParser):
     defaults.add_argument("--from-run", metavar="DIR", help="reuse the found proofs of an expert-iteration run "
                           "folder instead of searching (no Lean needed)")
     defaults.set_defaults(func=cmd_default_models)
-    from training.rl_cli import add_rl_parsers
+    from lean_prover.training.rl_cli import add_rl_parsers
 
     add_rl_parsers(commands, common_parent)
     return commands

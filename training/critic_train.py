@@ -11,7 +11,7 @@ for dead ends (:mod:`training.critic_data`), loss = binary cross-entropy with lo
 The output folder (written to `OUT.partial`, then renamed) holds the model, the tokenizer and
 `critic.json` (examples, steps, losses, training accuracy, and the `max_prompt_tokens` to put
 in the critic's model config). Use it with `--model` YAML `critic: {backend: hf, path: OUT,
-max_prompt_tokens: N}`. Several GPUs: `accelerate launch --config_file C -m training.critic_train …`.
+max_prompt_tokens: N}`. Several GPUs: `accelerate launch --config_file C -m lean_prover.training.critic_train …`.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from prover.model_config import ModelConfig
-from prover.prompt import format_critic_prompt
-from training.critic_data import CriticExample, load_examples
-from training.sft import TrainingError, publish_trained
+from lean_prover.prover.model_config import ModelConfig
+from lean_prover.prover.prompt import format_critic_prompt
+from lean_prover.training.critic_data import CriticExample, load_examples
+from lean_prover.training.sft import TrainingError, publish_trained
 
 CRITIC_RECORD = "critic.json"
 
@@ -152,7 +152,7 @@ def _accuracy(model, tokenizer, prompts: list[str], examples: list[CriticExample
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line (for `accelerate launch -m training.critic_train …`): train on an example file."""
+    """Command line (for `accelerate launch -m lean_prover.training.critic_train …`): train on an example file."""
     parser = argparse.ArgumentParser(description="Fine-tune the search critic (sequence classifier).")
     parser.add_argument("--data", type=Path, required=True, help="critic examples JSONL (critic_data.save_examples)")
     parser.add_argument("--base", type=Path, required=True, help="a causal LM or classifier folder")

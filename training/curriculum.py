@@ -42,11 +42,11 @@ from dataclasses import asdict, dataclass
 from itertools import product
 from pathlib import Path
 
-from lean_env.process import run_lean_file
-from lean_env.toolchain import Toolchain
-from lean_env.verify import CheckOptions, check_file
-from prover.statement import StatementError, parse_statement, replace_identifier
-from prover.suite import Problem
+from lean_prover.lean_env.process import run_lean_file
+from lean_prover.lean_env.toolchain import Toolchain
+from lean_prover.lean_env.verify import CheckOptions, check_file
+from lean_prover.prover.statement import StatementError, parse_statement, replace_identifier
+from lean_prover.prover.suite import Problem
 
 LIBRARY_LEMMAS: tuple[str, ...] = (
     # Nat
@@ -254,7 +254,7 @@ def logic_candidates(count: int, seed: int = 0) -> list[Candidate]:
 def excluded_keys(suites: list[str]) -> tuple[set[str], set[str]]:
     """Normalised statements of the `core` suite (every split) and the given suites, and the
     library lemmas that core problems restate."""
-    from prover.suite import SuiteError, load_suite
+    from lean_prover.prover.suite import SuiteError, load_suite
 
     keys, lemmas = set(), set()
     for suite in ["core", *suites]:

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable, Iterable
 
-from prover.prompt import format_prompt
+from lean_prover.prover.prompt import format_prompt
 
 
 class DataError(ValueError):
@@ -147,7 +147,7 @@ def reference_steps(problems: list, round_index: int = 0) -> list[Step]:
 
     Only the first step is taken: later states would need Lean to be computed. Use only the
     training split's problems (never the evaluation split's)."""
-    from prover.statement import StatementError, goal_text, parse_statement
+    from lean_prover.prover.statement import StatementError, goal_text, parse_statement
 
     steps: list[Step] = []
     for problem in problems:

@@ -25,16 +25,16 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-from prover.suite import load_suite
-from search.config import SearchConfig
-from search.types import Budget
-from training.base_model import build_base_model
-from training.critic_data import examples_from_rows, read_attempts
-from training.critic_train import train_critic
-from training.data import load_steps, reference_steps
-from training.expert_iteration import ExpertIteration, ExpertIterationConfig
-from training.filters import drop_duplicates
-from training.sft import SFTSettings, train_sft
+from lean_prover.prover.suite import load_suite
+from lean_prover.search.config import SearchConfig
+from lean_prover.search.types import Budget
+from lean_prover.training.base_model import build_base_model
+from lean_prover.training.critic_data import examples_from_rows, read_attempts
+from lean_prover.training.critic_train import train_critic
+from lean_prover.training.data import load_steps, reference_steps
+from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig
+from lean_prover.training.filters import drop_duplicates
+from lean_prover.training.sft import SFTSettings, train_sft
 
 
 def build_default_models(out: Path, work: Path, toolchain, limit: int = 12, rounds: int = 1,

@@ -45,22 +45,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from lean_env.toolchain import Toolchain
-from prover.critic import ShapeCritic
-from prover.mixture import MixturePolicy
-from prover.model_config import ModelConfig
-from prover.models import describe, load_policy
-from prover.prior import PriorPolicy
-from prover.suite import Problem, load_suite
-from search.config import SearchConfig
-from search.prove import Prover
-from search.types import Budget
-from training.base_model import build_base_model
-from training.data import Step, load_steps, reference_steps, save_steps
-from training.filters import (drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant,
+from lean_prover.lean_env.toolchain import Toolchain
+from lean_prover.prover.critic import ShapeCritic
+from lean_prover.prover.mixture import MixturePolicy
+from lean_prover.prover.model_config import ModelConfig
+from lean_prover.prover.models import describe, load_policy
+from lean_prover.prover.prior import PriorPolicy
+from lean_prover.prover.suite import Problem, load_suite
+from lean_prover.search.config import SearchConfig
+from lean_prover.search.prove import Prover
+from lean_prover.search.types import Budget
+from lean_prover.training.base_model import build_base_model
+from lean_prover.training.data import Step, load_steps, reference_steps, save_steps
+from lean_prover.training.filters import (drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant,
                               report_dict)
-from training.search_runs import RunStateError, read_rows, row_steps, search_problems
-from training.sft import SFTResult, SFTSettings, train_sft, train_sft_launched
+from lean_prover.training.search_runs import RunStateError, read_rows, row_steps, search_problems
+from lean_prover.training.sft import SFTResult, SFTSettings, train_sft, train_sft_launched
 
 Event = Callable[[str, dict], None]
 

@@ -24,12 +24,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from prover.prompt import contains_forbidden
-from training.data import Step
+from lean_prover.prover.prompt import contains_forbidden
+from lean_prover.training.data import Step
 
 if TYPE_CHECKING:
-    from lean_env.toolchain import Toolchain
-    from prover.policy import Policy
+    from lean_prover.lean_env.toolchain import Toolchain
+    from lean_prover.prover.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,9 @@ def prune_redundant(steps: list[Step], statements: dict[str, str], toolchain: "T
 def _removable(candidates: dict[str, list[int]], steps: list[Step], statements: dict[str, str],
                toolchain: "Toolchain", timeout_s: float) -> dict[str, int]:
     """For each theorem, the earliest position whose deletion Lean accepts (one Lean run)."""
-    from lean_env.dojo import Theorem, render_script
-    from lean_env.theorem import PROBE_PREFIX
-    from lean_env.verify import CheckOptions, check_file
+    from lean_prover.lean_env.dojo import Theorem, render_script
+    from lean_prover.lean_env.theorem import PROBE_PREFIX
+    from lean_prover.lean_env.verify import CheckOptions, check_file
 
     blocks, variants = [], {}
     for name, indices in candidates.items():

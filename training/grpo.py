@@ -28,14 +28,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from lean_env.results import TacticState
-from lean_env.toolchain import Toolchain, resolve_toolchain
-from prover.model_config import ModelConfig
-from prover.prompt import format_prompt, truncate_state
-from prover.suite import Problem
-from training.data import Step
-from training.rewards import LeanReward, RewardConfig, RewardTask, probe_paths
-from training.sft import TrainingError, load_causal_lm, publish_trained
+from lean_prover.lean_env.results import TacticState
+from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
+from lean_prover.prover.model_config import ModelConfig
+from lean_prover.prover.prompt import format_prompt, truncate_state
+from lean_prover.prover.suite import Problem
+from lean_prover.training.data import Step
+from lean_prover.training.rewards import LeanReward, RewardConfig, RewardTask, probe_paths
+from lean_prover.training.sft import TrainingError, load_causal_lm, publish_trained
 
 GRPO_RECORD = "grpo.json"
 
@@ -203,11 +203,11 @@ def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchai
 def train_grpo_launched(base: Path, rows: list[PromptRow], out: Path, settings: GRPOSettings,
                         accelerate_config: str, lean: str | None = None,
                         reward: RewardConfig = RewardConfig()) -> GRPOResult:
-    """:func:`train_grpo` under `accelerate launch --config_file accelerate_config -m training.grpo`."""
+    """:func:`train_grpo` under `accelerate launch --config_file accelerate_config -m lean_prover.training.grpo`."""
     data = out.with_name(out.name + ".prompts.jsonl")
     save_prompts(rows, data)
     command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(accelerate_config),
-               "-m", "training.grpo", "--prompts", str(data), "--base", str(base), "--out", str(out),
+               "-m", "lean_prover.training.grpo", "--prompts", str(data), "--base", str(base), "--out", str(out),
                "--settings", json.dumps(asdict(settings)), "--reward", json.dumps(asdict(reward))] + (
                    ["--lean", lean] if lean else [])
     completed = subprocess.run(command, check=False)
@@ -218,7 +218,7 @@ def train_grpo_launched(base: Path, rows: list[PromptRow], out: Path, settings: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line for `accelerate launch -m training.grpo …`: GRPO on a prompt file."""
+    """Command line for `accelerate launch -m lean_prover.training.grpo …`: GRPO on a prompt file."""
     parser = argparse.ArgumentParser(description="GRPO on proof states with Lean-verified rewards.")
     parser.add_argument("--prompts", type=Path, required=True, help="prompt rows JSONL (save_prompts)")
     parser.add_argument("--base", type=Path, required=True)

@@ -35,16 +35,16 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
-from lean_env.audit import STANDARD_AXIOMS, source_axioms, unsound_findings
-from lean_env.batching import BatchEngine
-from lean_env.file_engine import DEFAULT_HEARTBEATS
-from lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
+from lean_prover.lean_env.audit import STANDARD_AXIOMS, source_axioms, unsound_findings
+from lean_prover.lean_env.batching import BatchEngine
+from lean_prover.lean_env.file_engine import DEFAULT_HEARTBEATS
+from lean_prover.lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
                               render_script)
-from lean_env.source import find_declarations, mask_comments_and_strings, split_statement
-from lean_env.tactic_guard import tactic_problem
-from lean_env.theorem import Theorem
-from lean_env.toolchain import Toolchain
-from prover.prompt import clean_tactic
+from lean_prover.lean_env.source import find_declarations, mask_comments_and_strings, split_statement
+from lean_prover.lean_env.tactic_guard import tactic_problem
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.lean_env.toolchain import Toolchain
+from lean_prover.prover.prompt import clean_tactic
 
 # Words that reach meta-code or declarations from inside a tactic (beyond tactic_guard's list).
 _ESCAPES = ("run_tac", "by_elab", "unsafe", "implemented_by", "extern", "axiom", "opaque", "Lean.Elab",

@@ -2,7 +2,7 @@
 
 Wiring (in `training/cli.py`'s `add_train_parser`, on the `train` sub-subparsers)::
 
-    from training.rl_cli import add_rl_parsers
+    from lean_prover.training.rl_cli import add_rl_parsers
     add_rl_parsers(commands, common_parent)
 
 Each command prints its result (a short text, or JSON with `--json`) and its progress on stderr;
@@ -16,9 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-from prover.model_errors import ModelConfigError
-from prover.suite import SuiteError
-from training.cli import TrainCommandError
+from lean_prover.prover.model_errors import ModelConfigError
+from lean_prover.prover.suite import SuiteError
+from lean_prover.training.cli import TrainCommandError
 
 
 def _progress(message: str) -> None:
@@ -26,14 +26,14 @@ def _progress(message: str) -> None:
 
 
 def _toolchain(args: argparse.Namespace):
-    from lean_env.toolchain import resolve_toolchain
+    from lean_prover.lean_env.toolchain import resolve_toolchain
 
     return resolve_toolchain(lean_command=args.lean, project=args.project, progress=_progress)
 
 
 def _base_model(args: argparse.Namespace, problems: list) -> Path:
     """The `--base-model` folder, or the untrained tiny GPT-2 built under `--out`'s parent."""
-    from training.base_model import build_base_model
+    from lean_prover.training.base_model import build_base_model
 
     if args.base_model:
         if not (Path(args.base_model) / "config.json").is_file():
@@ -49,11 +49,11 @@ def _emit(args: argparse.Namespace, result: dict, text: str) -> None:
 
 def cmd_grpo(args: argparse.Namespace) -> int:
     """GRPO on a suite's initial states (and a step file's intermediate states), rewards from Lean."""
-    from prover.suite import load_suite
-    from training.data import DataError, load_steps
-    from training.grpo import GRPOSettings, step_prompts, suite_prompts, train_grpo, train_grpo_launched
-    from training.rewards import RewardConfig, RewardError
-    from training.sft import TrainingError
+    from lean_prover.prover.suite import load_suite
+    from lean_prover.training.data import DataError, load_steps
+    from lean_prover.training.grpo import GRPOSettings, step_prompts, suite_prompts, train_grpo, train_grpo_launched
+    from lean_prover.training.rewards import RewardConfig, RewardError
+    from lean_prover.training.sft import TrainingError
 
     if args.steps < 1 or args.generations < 2 or args.prompts_per_step < 1 or (args.limit is not None and args.limit < 1):
         raise TrainCommandError("--steps, --prompts-per-step and --limit must be at least 1, --generations at least 2")
@@ -87,11 +87,11 @@ def cmd_grpo(args: argparse.Namespace) -> int:
 
 def cmd_critic(args: argparse.Namespace) -> int:
     """Critic examples from search trees, then fine-tune a sequence classifier on them."""
-    from prover.suite import load_suite
-    from training.critic_data import (CriticDataError, examples_from_rows, read_attempts, save_examples,
+    from lean_prover.prover.suite import load_suite
+    from lean_prover.training.critic_data import (CriticDataError, examples_from_rows, read_attempts, save_examples,
                                       trace_files)
-    from training.critic_train import CriticSettings, train_critic
-    from training.sft import TrainingError
+    from lean_prover.training.critic_train import CriticSettings, train_critic
+    from lean_prover.training.sft import TrainingError
 
     try:
         attempts = [a for path in trace_files([Path(p) for p in args.traces]) for a in read_attempts(path)]
@@ -117,7 +117,7 @@ def cmd_critic(args: argparse.Namespace) -> int:
 
 def cmd_pool(args: argparse.Namespace) -> int:
     """Generate the training theorem pool (a suite .jsonl)."""
-    from training.curriculum import CurriculumError, build_pool
+    from lean_prover.training.curriculum import CurriculumError, build_pool
 
     try:
         report = build_pool(_toolchain(args), Path(args.out), arithmetic=args.arithmetic, logic=args.logic,

@@ -14,12 +14,12 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from lean_env.dojo import Theorem
-from prover.benchmark import read_resumable_rows
-from prover.policy import Policy, TacticSuggestion
-from search.lockstep import LockstepPool
-from search.prove import ProofAttempt, Prover
-from training.data import DataError, Step, steps_from_trace
+from lean_prover.lean_env.dojo import Theorem
+from lean_prover.prover.benchmark import read_resumable_rows
+from lean_prover.prover.policy import Policy, TacticSuggestion
+from lean_prover.search.lockstep import LockstepPool
+from lean_prover.search.prove import ProofAttempt, Prover
+from lean_prover.training.data import DataError, Step, steps_from_trace
 
 
 class RunStateError(RuntimeError):

@@ -10,7 +10,7 @@ tokenizer), loadable by `prover.backends.hf.HFPolicy` / `from_pretrained(path)`.
 Runs on CPU as is; on GPUs pass `bf16=True` (and any other `SFTConfig` field through
 `extra`), or run this module under `accelerate launch` for several GPUs:
 
-    accelerate launch --config_file multi_gpu.yaml -m training.sft --data steps.jsonl \\
+    accelerate launch --config_file multi_gpu.yaml -m lean_prover.training.sft --data steps.jsonl \\
         --base BASE_MODEL --out OUT [--bf16]
 
 The output folder appears only when training finished (written to `OUT.partial`, then
@@ -30,9 +30,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from prover.model_config import ModelConfig
-from prover.prompt import format_prompt, truncate_state
-from training.data import Step, load_steps, save_steps, sft_dataset
+from lean_prover.prover.model_config import ModelConfig
+from lean_prover.prover.prompt import format_prompt, truncate_state
+from lean_prover.training.data import Step, load_steps, save_steps, sft_dataset
 
 SFT_RECORD = "sft.json"
 
@@ -183,7 +183,7 @@ def train_sft(base: Path, steps: list[Step], out: Path, settings: SFTSettings = 
 
 def train_sft_launched(base: Path, steps: list[Step], out: Path, settings: SFTSettings,
                        accelerate_config: str) -> SFTResult:
-    """:func:`train_sft` in `accelerate launch --config_file accelerate_config -m training.sft`
+    """:func:`train_sft` in `accelerate launch --config_file accelerate_config -m lean_prover.training.sft`
     (several processes / GPUs); a finished run already in `out` is returned as is."""
     finished = read_result(out)
     if finished is not None:
@@ -191,7 +191,7 @@ def train_sft_launched(base: Path, steps: list[Step], out: Path, settings: SFTSe
     data = out.with_name(out.name + ".data.jsonl")
     save_steps(steps, data)
     command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(accelerate_config),
-               "-m", "training.sft", "--data", str(data), "--base", str(base), "--out", str(out),
+               "-m", "lean_prover.training.sft", "--data", str(data), "--base", str(base), "--out", str(out),
                "--settings", json.dumps(asdict(settings))]
     completed = subprocess.run(command, check=False)
     result = read_result(out)
@@ -209,7 +209,7 @@ def _context_length(config) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line (for `accelerate launch -m training.sft …`): fine-tune on a step file."""
+    """Command line (for `accelerate launch -m lean_prover.training.sft …`): fine-tune on a step file."""
     parser = argparse.ArgumentParser(description="Fine-tune a causal LM on proof steps (TRL SFTTrainer).")
     parser.add_argument("--data", type=Path, required=True, help="steps JSONL (training.data.save_steps)")
     parser.add_argument("--base", type=Path, required=True, help="base model folder (save_pretrained)")

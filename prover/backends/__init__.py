@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from prover.policy import TacticSuggestion
-from prover.prompt import clean_tactic
+from lean_prover.prover.policy import TacticSuggestion
+from lean_prover.prover.prompt import clean_tactic
 
 
 @dataclass(frozen=True)

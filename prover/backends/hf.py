@@ -22,11 +22,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from prover.backends import Completion, rank_completions
-from prover.model_config import ModelConfig
-from prover.model_errors import ModelConfigError
-from prover.policy import TacticSuggestion
-from prover.prompt import format_prompt, truncate_state
+from lean_prover.prover.backends import Completion, rank_completions
+from lean_prover.prover.model_config import ModelConfig
+from lean_prover.prover.model_errors import ModelConfigError
+from lean_prover.prover.policy import TacticSuggestion
+from lean_prover.prover.prompt import format_prompt, truncate_state
 
 _DTYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
 
@@ -272,7 +272,7 @@ class HFCritic:
 
     def score(self, states: list[str]) -> list[float]:
         """One value in [0, 1] per state."""
-        from prover.prompt import format_critic_prompt
+        from lean_prover.prover.prompt import format_critic_prompt
 
         torch = self.torch
         values: list[float] = []

@@ -29,11 +29,11 @@ import urllib.parse
 import urllib.request
 from http.client import HTTPException
 
-from prover.backends import Completion, rank_completions
-from prover.model_config import ModelConfig
-from prover.model_errors import ModelConfigError, ModelUnavailableError
-from prover.policy import TacticSuggestion
-from prover.prompt import byte_token_estimate, format_prompt
+from lean_prover.prover.backends import Completion, rank_completions
+from lean_prover.prover.model_config import ModelConfig
+from lean_prover.prover.model_errors import ModelConfigError, ModelUnavailableError
+from lean_prover.prover.policy import TacticSuggestion
+from lean_prover.prover.prompt import byte_token_estimate, format_prompt
 
 _RETRY_STATUS = (408, 429, 500, 502, 503, 504)
 

@@ -11,12 +11,12 @@ the raw model distribution, before temperature, by default). `decoding: beam` us
 
 from __future__ import annotations
 
-from prover.backends import Completion, rank_completions
-from prover.backends.hf import check_model_folder
-from prover.model_config import ModelConfig
-from prover.model_errors import ModelConfigError
-from prover.policy import TacticSuggestion
-from prover.prompt import format_prompt, truncate_state
+from lean_prover.prover.backends import Completion, rank_completions
+from lean_prover.prover.backends.hf import check_model_folder
+from lean_prover.prover.model_config import ModelConfig
+from lean_prover.prover.model_errors import ModelConfigError
+from lean_prover.prover.policy import TacticSuggestion
+from lean_prover.prover.prompt import format_prompt, truncate_state
 
 
 class VLLMPolicy:
