@@ -22,7 +22,6 @@ import sys
 import time
 from typing import Callable
 from collections import Counter
-from pathlib import Path
 
 
 from lean_prover.lean_env.dojo import Dojo, Theorem  # noqa: E402

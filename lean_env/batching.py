@@ -41,7 +41,7 @@ from lean_prover.lean_env.file_engine import DEFAULT_HEARTBEATS, DEFAULT_TIMEOUT
 from lean_prover.lean_env.results import LeanCrash, TacticResult
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
-from lean_prover.lean_env.verify import CheckOptions, check_file
+from lean_prover.lean_env.verify import CheckOptions, check_file, vouches_for
 
 
 @dataclass
@@ -243,10 +243,9 @@ class BatchingService:
                 result = check_file(self.toolchain, path, CheckOptions(timeout_s=self.timeout_s))
         with self._cond:
             self.runs += 1
-        if result.status not in ("proved", "failed") or result.detail.startswith("the file switches checking off") \
-                or any(m["severity"] == "error" for m in result.messages):
+        if result.status not in ("proved", "failed") or any(m.is_error or m.is_sorry_warning for m in result.messages):
             return [None] * len(requests)
-        return [result.theorem_proved(request.theorem.name) for request in requests]
+        return [vouches_for(result, request.theorem.name) for request in requests]
 
 
 class SharedEngine:

@@ -63,7 +63,7 @@ from lean_prover.lean_env.messages import LeanMessage
 from lean_prover.lean_env.process import LeanRun, run_lean_file
 from lean_prover.lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
                               indent_tactic)
-from lean_prover.lean_env.source import mask_comments_and_strings
+from lean_prover.lean_env.lexer import mask_comments_and_strings
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lean_prover.lean_env.messages import LeanMessage, parse_messages
+from lean_prover.lean_env.releases import lean_options
 from lean_prover.lean_env.toolchain import Toolchain
 
 # Lines the embedded build prints on stderr about itself, not about the file.
@@ -45,13 +46,18 @@ def run_lean_file(
     timeout_s: float,
     memory_limit_bytes: int | None = None,
     extra_args: tuple[str, ...] = (),
+    search_path: tuple[Path, ...] = (),
 ) -> LeanRun:
-    """Check `path` with `lean --json` and collect its messages."""
-    argv = dies_with_parent(toolchain.argv("--json", "-DmaxErrors=1000000", *extra_args, str(path)))
+    """Check `path` with `lean --json` and collect its messages; `search_path` folders are put
+    before the toolchain's own in `LEAN_PATH` (for `.olean` files this project compiled)."""
+    argv = dies_with_parent(toolchain.argv("--json", *lean_options(toolchain.release()), *extra_args, str(path)))
+    env = toolchain.process_env([path, *search_path])
+    if search_path:
+        env["LEAN_PATH"] = os.pathsep.join([*map(str, search_path), *filter(None, [env.get("LEAN_PATH")])])
     started = time.monotonic()
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        env=toolchain.process_env([path]), cwd=toolchain.cwd, start_new_session=True,
+        env=env, cwd=toolchain.cwd, start_new_session=True,
     )
     watchdog = _Watchdog(proc, timeout_s, memory_limit_bytes)
     watchdog.start()

@@ -47,7 +47,8 @@ from lean_prover.lean_env.file_engine import FileEngine
 from lean_prover.lean_env.messages import LeanMessage
 from lean_prover.lean_env.process import _NOISE_PREFIXES, LeanRun, _classify, _tree_rss
 from lean_prover.lean_env.results import TacticResult
-from lean_prover.lean_env.source import mask_comments_and_strings
+from lean_prover.lean_env.releases import worker_options
+from lean_prover.lean_env.source import HEADER_KEYWORDS, split_commands
 from lean_prover.lean_env.toolchain import Toolchain
 
 DEFAULT_STARTUP_TIMEOUT_S = 600.0
@@ -58,9 +59,7 @@ DEFAULT_STARTUP_TIMEOUT_S = 600.0
 # ~15 requests), so a worker is replaced after this many requests.
 DEFAULT_RESTART_AFTER_REQUESTS = 10
 DEFAULT_CHUNK = 10  # probes per request: bounds the worker's memory per request
-WORKER_OPTIONS = ("-DElab.async=false", "-DmaxErrors=1000000")
 _SEVERITIES = {1: "error", 2: "warning", 3: "information", 4: "information"}
-_HEADER_KEYWORDS = ("import ", "public import ", "meta import ", "prelude", "module")
 
 
 class LeanSession:
@@ -171,7 +170,7 @@ class LeanSession:
             env["LEAN_WASM_MAIN_ON_PTHREAD"] = "1"
         try:
             self._proc = subprocess.Popen(
-                self.toolchain.argv("--worker", *WORKER_OPTIONS), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                self.toolchain.argv("--worker", *worker_options(self.toolchain.release())), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, env=env, cwd=self.toolchain.cwd, start_new_session=True)
         except OSError as exc:
             raise ToolchainError(f"cannot start `lean --worker`: {exc}") from exc
@@ -284,15 +283,13 @@ class SessionEngine(FileEngine):
 
 
 def header_of(text: str) -> tuple[str, ...]:
-    """The header of a Lean file: its leading `module`/`prelude`/`import` commands (comments dropped)."""
+    """The header of a Lean file: its leading `module`/`prelude`/`import` commands, each as its
+    tokens joined by single spaces (comments and layout dropped)."""
     header: list[str] = []
-    for line in mask_comments_and_strings(text).split("\n"):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not stripped.startswith(_HEADER_KEYWORDS):
+    for command in split_commands(text):
+        if command.head not in HEADER_KEYWORDS:
             break
-        header.append(stripped)
+        header.append(" ".join(t.text for t in command.code))
     return tuple(header)
 
 

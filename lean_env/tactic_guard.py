@@ -1,58 +1,57 @@
-"""Tactics that must never reach Lean: routes to non-standard axioms, options that switch
-checking off, commands hidden in a tactic, unbalanced comments or strings."""
+"""Tactics that must never reach Lean: the legality rules applied to one tactic, plus commands
+hidden in a tactic and unbalanced comments or strings. Every filter of candidate tactics (the
+Dojo, the search, the policies' output cleaning, the planner, the RL rewards) asks this module."""
 
 from __future__ import annotations
 
-import re
+from lean_prover.lean_env.legality import tactic_findings
+from lean_prover.lean_env.lexer import COMMAND_KEYWORDS, code_tokens, mask_comments_and_strings, unterminated
 
-from lean_prover.lean_env.audit import UNSOUND_OPTIONS
-from lean_prover.lean_env.source import mask_comments_and_strings
-
-# Tokens that reach `sorryAx`, `Lean.ofReduceBool`, `Lean.ofReduceNat` or `Lean.trustCompiler`.
-FORBIDDEN_TOKENS = ("sorry", "admit", "native_decide", "sorryAx", "ofReduceBool", "ofReduceNat", "trustCompiler")
-_FORBIDDEN_RE = re.compile(r"(?<![\w'!?])(" + "|".join(FORBIDDEN_TOKENS) + r")(?![\w'!?])")
-_NATIVE_OPTION_RE = re.compile(r"\bdecide\s*\+\s*native\b|\bnative\s*:=\s*true\b")
-# Commands: a tactic line starting with one would end the proof and run at the file level.
-COMMAND_KEYWORDS = (
-    "theorem", "lemma", "def", "example", "axiom", "axioms", "instance", "abbrev", "opaque", "structure",
-    "inductive", "class", "namespace", "section", "end", "import", "variable", "universe", "macro",
-    "macro_rules", "syntax", "elab", "elab_rules", "notation", "infix", "infixl", "infixr", "prefix",
-    "postfix", "attribute", "mutual", "noncomputable", "private", "protected", "initialize",
-    "builtin_initialize", "declare_syntax_cat", "deriving", "export", "unsafe", "partial", "run_cmd",
-    "run_elab", "run_meta", "add_decl_doc", "set_option", "open", "omit", "include",
-)
-_COMMAND_LINE_RE = re.compile(
-    r"(?m)^[ \t]*(?:@\[|#[a-z_]|(?:" + "|".join(COMMAND_KEYWORDS) + r")(?![\w'!?.]))"
-)
-_SET_OPTION_RE = re.compile(r"\bset_option\s+([\w.]+)")
-_ALLOWED_TACTIC_OPTIONS = re.compile(r"^(maxRecDepth|maxHeartbeats|synthInstance\.\w+|pp\.[\w.]+|trace\.[\w.]+)$")
-_END_SENTINEL = "\u27ea_end_\u27eb"
+# Options a tactic may set with `set_option … in` (they change limits and output, not soundness).
+ALLOWED_TACTIC_OPTION_PREFIXES = ("maxRecDepth", "maxHeartbeats", "synthInstance.", "pp.", "trace.", "linter.")
+# Command keywords that are also tactics or term forms: `open Foo in tac`, `set_option o v in tac`.
+_TACTIC_FORMS = frozenset({"open", "set_option"})
 
 
 def tactic_problem(tactic: str) -> str | None:
     """Why a tactic must not be run, or None. Checked before any Lean process is started."""
     if not tactic.strip():
         return "empty tactic"
-    sentinel = mask_comments_and_strings(tactic + "\n" + _END_SENTINEL)
-    if not sentinel.endswith(_END_SENTINEL):
+    if unterminated(tactic) is not None:
         return "the tactic has an unterminated comment or string"
-    masked = sentinel[: -len(_END_SENTINEL) - 1]
-    if "-/" in masked:
+    if "-/" in mask_comments_and_strings(tactic):
         return "the tactic closes a comment it did not open"
-    found = _FORBIDDEN_RE.search(masked)
-    if found:
-        return f"forbidden in a proof: `{found.group(1)}`"
-    if _NATIVE_OPTION_RE.search(masked):
-        return "forbidden in a proof: native evaluation (`decide +native`)"
-    for option in _SET_OPTION_RE.findall(masked):
-        if option in UNSOUND_OPTIONS or not _ALLOWED_TACTIC_OPTIONS.match(option):
-            return f"the tactic sets option `{option}`, which is not allowed"
-    for line in masked.split("\n"):
-        stripped = line.strip()
-        if stripped.startswith("set_option") and re.search(r"\bin\b", stripped):
-            continue  # `set_option … in tac` is a tactic (options were checked above)
-        if stripped.startswith("open") and re.search(r"\bin\b", stripped):
-            continue  # `open Foo in tac` is a tactic
-        if _COMMAND_LINE_RE.match(line):
-            return f"the tactic contains a command: `{stripped[:40]}`"
+    findings = tactic_findings(tactic)
+    if findings:
+        finding = findings[0]
+        if finding.rule == "no_unsound_options":
+            return f"the tactic sets option `{finding.construct.split()[-1]}`, which is not allowed"
+        if finding.rule == "no_code_execution":
+            return f"the tactic contains a command: `{finding.construct}`"
+        return f"forbidden in a proof: {finding.construct}"
+    tokens = code_tokens(tactic)
+    for index, token in enumerate(tokens):
+        if token.text == "set_option" and index + 1 < len(tokens):
+            option = tokens[index + 1].value
+            if not option.startswith(ALLOWED_TACTIC_OPTION_PREFIXES):
+                return f"the tactic sets option `{option}`, which is not allowed"
+        if token.text == "@[":
+            return "the tactic contains a command: `@[`"
+        if token.kind != "keyword":
+            continue
+        if token.text in ("termination_by", "decreasing_by"):
+            return f"the tactic contains a declaration clause: `{token.text}`"
+        is_command = token.text.startswith("#") or (
+            token.text in COMMAND_KEYWORDS and not (token.text in _TACTIC_FORMS and _followed_by_in(tokens, index)))
+        if is_command:
+            return f"the tactic contains a command: `{token.text}`"
     return None
+
+
+def is_usable_tactic(tactic: str) -> bool:
+    """True when `tactic` may be sent to Lean (`tactic_problem` finds nothing)."""
+    return tactic_problem(tactic) is None
+
+
+def _followed_by_in(tokens: list, index: int) -> bool:
+    return any(t.text == "in" for t in tokens[index + 1:])

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lean_prover.lean_env.source import find_declarations, mask_comments_and_strings, split_statement
+from lean_prover.lean_env.lexer import code_tokens
+from lean_prover.lean_env.source import Declaration, find_declarations
 from lean_prover.lean_env.verify import read_lean_source
 
 PROBE_PREFIX = "dojo_probe_"
@@ -31,32 +32,28 @@ class Theorem:
     def from_source(cls, source: str, name: str, where: str = "<source>") -> "Theorem":
         """The theorem `name` of Lean source text; the text before it is the context."""
         source = source.replace("\r\n", "\n")
-        lines = source.split("\n")
         for decl in find_declarations(source):
             if decl.keyword not in ("theorem", "lemma") or not decl.name:
                 continue
-            full = re.sub(r"\.(\{.*)?$", "", decl.name)  # without universe parameters `.{u}`
+            full = decl.name
             if full == name or full.rsplit(".", 1)[-1] == name or full.endswith("." + name):
-                statement = split_statement("\n".join(lines[decl.start_line - 1: decl.end_line]))
-                if statement is None:
+                if decl.assign_start is None or not source.startswith(":=", decl.assign_start):
                     raise ValueError(f"{where}: theorem {name} has no `:=`")
-                context = _strip_trailing_doc("\n".join(lines[: decl.start_line - 1]))
-                return cls(full.rsplit(".", 1)[-1], _as_theorem(statement), context)
+                statement = _as_theorem(source, decl, source[decl.start:decl.assign_start].rstrip())
+                return cls(full.rsplit(".", 1)[-1], statement, source[:decl.start].rstrip("\n"))
         raise ValueError(f"{where}: no theorem named {name}")
 
     @classmethod
     def from_statement(cls, text: str, name: str | None = None) -> "Theorem":
         """A bare statement such as `theorem t (p : Prop) (hp : p) : p`; a trailing `:= by sorry`
-        (or any proof) is dropped, and lines before the `theorem` are kept as context."""
+        (or any proof) is dropped, and commands before the `theorem` are kept as context."""
         text = text.replace("\r\n", "\n")
-        masked = mask_comments_and_strings(text)
-        match = re.search(r"(?m)^[ \t]*(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|nonrec)\s+)*(theorem|lemma)\s+(\S+)", masked)
-        if match is None:
+        decl = next((d for d in find_declarations(text) if d.keyword in ("theorem", "lemma") and d.name), None)
+        if decl is None:
             raise ValueError("a statement must start with `theorem NAME` (or `lemma NAME`)")
-        context, declaration = text[: match.start()], text[match.start():]
-        statement = split_statement(declaration) or declaration.strip()
-        short = re.sub(r"\.\{.*$", "", match.group(2)).rsplit(".", 1)[-1]
-        return cls(name or short, _as_theorem(statement), _strip_trailing_doc(context.rstrip("\n")))
+        stop = decl.assign_start if decl.assign_start is not None else len(text)
+        statement = _as_theorem(text, decl, text[decl.start:stop].strip())
+        return cls(name or decl.name.rsplit(".", 1)[-1], statement, text[:decl.start].rstrip("\n"))
 
     def lean_text(self, proof: str) -> str:
         """The theorem with `proof` (the text after `:=`), in its context, as a Lean file."""
@@ -67,32 +64,24 @@ class Theorem:
         """The statement renamed to the probe `dojo_probe_<index>` (namespace prefix, universe
         parameters, binders and type kept; docstring, attributes and modifiers dropped), with
         `:=` not yet added."""
-        masked = mask_comments_and_strings(self.statement)
-        match = re.search(r"(?<![\w.])theorem\s+", masked)
-        if match is None:
+        tokens = code_tokens(self.statement)
+        at = next((i for i, t in enumerate(tokens) if t.kind == "keyword" and t.text in ("theorem", "lemma")), None)
+        if at is None:
             raise ValueError(f"not a theorem statement: {self.statement[:80]!r}")
-        rest = self.statement[match.end():]
-        name_match = _NAME_RE.match(rest)
-        if name_match is None:
+        if at + 1 >= len(tokens) or tokens[at + 1].kind != "ident":
             raise ValueError(f"no theorem name in {self.statement[:80]!r}")
-        parts = re.findall(r"«[^»]*»|[^.«]+", name_match.group("name"))
+        name = tokens[at + 1]
+        parts = _NAME_PART_RE.findall(name.text)
         prefix = "".join(part + "." for part in parts[:-1])
-        universes = name_match.group("universes") or ""
-        return f"theorem {prefix}{PROBE_PREFIX}{index}{universes}{rest[name_match.end():]}"
+        return f"theorem {prefix}{PROBE_PREFIX}{index}{self.statement[name.end:]}"
 
 
-_NAME_RE = re.compile(r"(?P<name>(?:«[^»]*»|[^\s({\[⦃:«.]|\.(?!\{))+)(?P<universes>\.\{[^}]*\})?")
+_NAME_PART_RE = re.compile(r"«[^»]*»|[^.«]+")
 
 
-def _as_theorem(statement: str) -> str:
-    return re.sub(r"(?<![\w.])lemma(?=\s)", "theorem", statement, count=1)
-
-
-def _strip_trailing_doc(context: str) -> str:
-    """Drop a doc comment that belonged to the theorem (it must not dangle before a command)."""
-    stripped = context.rstrip()
-    if stripped.endswith("-/"):
-        start = stripped.rfind("/--")
-        if start >= 0 and "-/" not in stripped[start:-2]:
-            return stripped[:start].rstrip("\n")
-    return context
+def _as_theorem(source: str, decl: Declaration, statement: str) -> str:
+    """`statement` (the source from `decl.start` on) with its keyword `lemma` written `theorem`."""
+    if decl.keyword != "lemma":
+        return statement
+    at = decl.keyword_start - decl.start
+    return statement[:at] + "theorem" + statement[at + len("lemma"):]

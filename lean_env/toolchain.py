@@ -11,13 +11,15 @@ Resolution order (first match wins):
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lean_prover.lean_env.embedded import EmbeddedLean, Progress, embedded_location, install_embedded
+from lean_prover.lean_env.embedded import EMBEDDED_LEAN_VERSION, EmbeddedLean, Progress, embedded_location, install_embedded
 from lean_prover.lean_env.errors import ToolchainError
 
 LEAN_COMMAND_ENV = "LEAN_PROVER_LEAN"
@@ -57,7 +59,20 @@ class Toolchain:
         return env
 
     def version(self) -> str:
-        """`lean --version` of this toolchain (one line)."""
+        """`lean --version` of this toolchain (one line); run once per toolchain and remembered."""
+        key = (self.command, str(self.cwd))
+        with _VERSION_LOCK:
+            if key not in _VERSIONS:
+                _VERSIONS[key] = self._ask_version()
+            return _VERSIONS[key]
+
+    def release(self) -> LeanRelease:
+        """The Lean release of this toolchain (the embedded one is known without running it)."""
+        if self.is_embedded:
+            return LeanRelease.parse(EMBEDDED_LEAN_VERSION)
+        return LeanRelease.parse(self.version())
+
+    def _ask_version(self) -> str:
         try:
             proc = subprocess.run(
                 self.argv("--version"), capture_output=True, text=True, timeout=120,
@@ -72,6 +87,30 @@ class Toolchain:
             f"`{' '.join(self.argv('--version'))}` printed no version (exit {proc.returncode}): "
             f"{(proc.stderr or proc.stdout).strip().splitlines()[-1:]}"
         )
+
+
+_VERSIONS: dict[tuple, str] = {}
+_VERSION_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, order=True)
+class LeanRelease:
+    """A Lean 4 version as numbers, for gating features and options by release."""
+
+    major: int
+    minor: int
+    patch: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> "LeanRelease":
+        """From `4.28.0-pre`, `v4.9.1` or `Lean (version 4.12.0, x86_64-…)`; `ToolchainError` if none."""
+        match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+        if match is None:
+            raise ToolchainError(f"cannot read a Lean version from {text!r}")
+        return cls(int(match[1]), int(match[2]), int(match[3] or 0))
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
 
 
 def resolve_toolchain(

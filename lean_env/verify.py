@@ -1,58 +1,83 @@
-"""Whole-file verification: is every theorem of a Lean file fully proved?
+"""Whole-file verification: a verdict for every declaration, backed by Lean's own report.
 
-A theorem is *proved* only when its file elaborates with no error inside it, Lean reports
-no `sorry` for it, and the axioms it depends on are within `propext`, `Classical.choice`
-and `Quot.sound`. With native Lean the axioms come from `#print axioms`; the embedded build
-refuses that command, and the source audit of :mod:`lean_env.audit` stands in for it.
+A declaration is `proved` only when, in this check,
+
+1. the file compiled (`lean -o`) with no error and no `sorry` inside the declaration;
+2. Lean, in a second, separate process that imports the compiled module
+   (:mod:`lean_env.evidence`), reported with this run's nonce that a constant of that name exists,
+   gave its statement, re-checked it and every constant of the file it depends on through the
+   kernel, and listed its axioms, and these are only `propext`, `Classical.choice`, `Quot.sound`
+   (on the embedded Lean: or library theorems, which its library stores without proofs);
+3. the legality checker (:mod:`lean_env.legality`) found nothing, and — when a problem file is
+   given — the statement Lean elaborated is the problem's, constant for constant.
+
+Missing evidence is `unverified`, never `proved`: a file that stops early (`#exit`, a crash,
+`IO.Process.exit`, lost output) simply has no evidence for what it did not declare. `example`s
+and anonymous instances are renamed for the check so that they get evidence too.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
-from lean_prover.lean_env.audit import STANDARD_AXIOMS, Finding, source_axioms, unsound_findings, untrusted_findings
+from lean_prover.lean_env.evidence import (
+    MODULE_NAME, NONSTANDARD_LIBRARY_AXIOMS, STANDARD_AXIOMS, ConstantEvidence, EvidenceDialect, ModuleEvidence,
+    evidence_program, new_nonce, parse_evidence, user_name,
+)
+from lean_prover.lean_env.legality import Finding, LegalityReport, check_legality
 from lean_prover.lean_env.messages import LeanMessage
-from lean_prover.lean_env.process import run_lean_file
-from lean_prover.lean_env.source import Declaration, find_declarations
+from lean_prover.lean_env.process import LeanRun, run_lean_file
+from lean_prover.lean_env.releases import has_kernel_environment, is_module_file, module_options
+from lean_prover.lean_env.source import Declaration, find_declarations, split_commands
 from lean_prover.lean_env.toolchain import Toolchain
 
-_AXIOMS_RE = re.compile(r"^'(?P<name>[^']+)' depends on axioms: \[(?P<axioms>[^\]]*)\]", re.S)
-_NO_AXIOMS_RE = re.compile(r"^'(?P<name>[^']+)' does not depend on any axioms")
-_REFUSED = "cannot use `#print axioms`"
+DeclarationStatus = Literal["proved", "ok", "error", "sorry", "axioms", "axiom", "unverified", "changed", "illegal"]
+FileStatus = Literal["proved", "failed", "rejected", "timeout", "oom", "stack_overflow", "crash", "killed", "bad_input"]
+FAULTS: tuple[FileStatus, ...] = ("timeout", "oom", "stack_overflow", "crash", "killed")
+AxiomCheck = Literal["kernel", "library_boundary", "none"]
+DEFAULT_CHECK_TIMEOUT_S = 600.0
+_RENAMED_EXAMPLE = "_verify_example_"
+_RENAMED_INSTANCE = "_verify_instance_"
 
 
 @dataclass
 class DeclarationResult:
-    """Verdict on one declaration.
-
-    status: proved | error | sorry | axioms (uses non-standard axioms) | axiom (declares one) | ok (a
-    definition that elaborated).
-    """
+    """Verdict on one declaration (see `DeclarationStatus`); `detail` says why when it is not
+    `proved`/`ok`; `axioms` are the non-standard axioms it reaches; `statement` is its type as
+    Lean elaborated it (fully explicit), when Lean reported on it."""
 
     name: str
     keyword: str
     line: int
-    status: str
-    messages: list[dict] = field(default_factory=list)
+    status: DeclarationStatus
+    messages: list[LeanMessage] = field(default_factory=list)
     axioms: list[str] = field(default_factory=list)
+    detail: str = ""
+    statement: str = ""
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return asdict(self)
 
 
 @dataclass
 class FileResult:
-    """Verdict on one file. status: proved | failed | rejected | timeout | oom | stack_overflow | crash | killed | bad_input."""
+    """Verdict on one file (see `FileStatus`), with per-declaration verdicts, messages outside
+    any declaration, the legality report, and how the axioms were audited."""
 
     path: str
-    status: str
+    status: FileStatus
     detail: str = ""
     declarations: list[DeclarationResult] = field(default_factory=list)
-    messages: list[dict] = field(default_factory=list)  # messages outside any declaration
-    axiom_check: str = ""  # "kernel" (#print axioms) | "source" (audit) | ""
+    messages: list[LeanMessage] = field(default_factory=list)  # messages outside any declaration
+    legality: LegalityReport = field(default_factory=LegalityReport)
+    axiom_check: AxiomCheck = "none"
+    evidence: Literal["complete", "incomplete", "skipped", "none"] = "none"
     elapsed_s: float = 0.0
 
     @property
@@ -62,23 +87,36 @@ class FileResult:
 
     def theorem_proved(self, name: str) -> bool:
         """True when the file has a declaration with short name `name` (the last dotted part) and
-        every such declaration is proved with standard axioms only."""
+        every such declaration is proved."""
         short = name.rsplit(".", 1)[-1]
         mine = [d for d in self.declarations if d.name.rsplit(".", 1)[-1] == short]
         return bool(mine) and all(d.status == "proved" for d in mine)
 
+    def errors(self) -> list[LeanMessage]:
+        """Every error message, inside declarations or not."""
+        return [m for d in self.declarations for m in d.messages if m.is_error] + \
+            [m for m in self.messages if m.is_error]
+
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
-        return asdict(self) | {"ok": self.ok}
+        data = asdict(self)
+        data["legality"] = self.legality.to_dict()
+        return data | {"ok": self.ok}
 
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """How to check: per-file wall-clock limit, memory limit, and whether the file is untrusted."""
+    """How to check: per-file wall-clock limit (each of the two Lean runs), memory limit, whether
+    the file is untrusted (code execution rejected before Lean), and a problem file's text for
+    `--against` (statements must be the problem's, nothing may be added; with
+    `compare_elaborated` the problem is compiled too and each statement Lean elaborated is
+    compared constant for constant, which catches a changed meaning behind unchanged tokens)."""
 
-    timeout_s: float = 600.0
+    timeout_s: float = DEFAULT_CHECK_TIMEOUT_S
     memory_limit_bytes: int | None = None
     untrusted: bool = False
+    problem: str | None = None
+    compare_elaborated: bool = True  # with `problem`: also compare the statements Lean elaborated
 
 
 def read_lean_source(path: Path) -> str:
@@ -103,45 +141,341 @@ def read_lean_source(path: Path) -> str:
 
 def check_file(toolchain: Toolchain, path: Path, options: CheckOptions = CheckOptions()) -> FileResult:
     """Check one file; faults and bad input come back as a `FileResult`, never as exceptions."""
-    shown = str(path)
     try:
         source = read_lean_source(path)
     except ValueError as exc:
-        return FileResult(shown, "bad_input", str(exc))
-    if options.untrusted:
-        findings = untrusted_findings(source)
-        if findings:
-            return FileResult(shown, "rejected", "untrusted file runs code while checking: " + _describe(findings))
+        return FileResult(str(path), "bad_input", str(exc))
+    return check_source(toolchain, source, options, shown=str(path))
+
+
+def check_source(toolchain: Toolchain, source: str, options: CheckOptions = CheckOptions(),
+                 shown: str = "<source>") -> FileResult:
+    """Check Lean source text (see the module docstring)."""
+    legality = check_legality(source, options.problem, options.untrusted)
+    if options.untrusted and legality.findings("no_code_execution"):
+        return FileResult(shown, "rejected", "untrusted file runs code while checking: "
+                          + _describe(legality.findings("no_code_execution")), legality=legality)
     declarations = find_declarations(source)
-    with tempfile.TemporaryDirectory(prefix="prover-check-") as tmp:
-        probe = Path(tmp) / path.name
-        probe.write_text(source + _axiom_queries(declarations), encoding="utf-8")
-        run = run_lean_file(toolchain, probe, options.timeout_s, options.memory_limit_bytes)
+    stem = "".join(c if c.isalnum() else "_" for c in Path(shown).stem)[:40]
+    with tempfile.TemporaryDirectory(prefix=f"prover-check-{stem}-") as tmp:
+        compiled = _compile_and_report(toolchain, source, Path(tmp) / "candidate", options, declarations,
+                                       doomed=_doomed_by_legality(legality, declarations))
+        reference = None
+        if options.problem is not None and options.compare_elaborated and compiled.run.fault is None:
+            reference = _compile_and_report(toolchain, options.problem, Path(tmp) / "problem", options,
+                                            find_declarations(options.problem), force_evidence=True)
+    run = compiled.run
+    elapsed = compiled.total_s + (reference.total_s if reference else 0.0)
     if run.fault is not None:
-        return FileResult(shown, run.fault, run.fault_detail, elapsed_s=run.elapsed_s)
-    source_lines = source.count("\n") + 1
-    own = [m for m in run.messages if m.line <= source_lines]
-    kernel_axioms, refused = _axiom_answers([m for m in run.messages if m.line > source_lines])
-    audited = source_axioms(declarations)
-    kernel = bool(kernel_axioms) and not refused
-    result = FileResult(shown, "proved", axiom_check="kernel" if kernel else "source", elapsed_s=run.elapsed_s)
+        return FileResult(shown, run.fault, run.fault_detail, legality=legality, elapsed_s=elapsed)
+    result = FileResult(shown, "proved", legality=legality, elapsed_s=elapsed,
+                        axiom_check="library_boundary" if toolchain.is_embedded else "kernel")
+    result.evidence = compiled.evidence_state
     claimed: set[int] = set()
-    for decl in declarations:
-        inside = [i for i, m in enumerate(own) if decl.start_line <= m.line <= decl.end_line]
+    for decl, renamed in zip(declarations, compiled.names):
+        inside = [i for i, m in enumerate(compiled.messages) if decl.start_line <= m.line <= decl.end_line]
         claimed.update(inside)
-        key = decl.name or f"<{decl.keyword} at line {decl.start_line}>"
-        axioms = kernel_axioms[decl.name] if kernel and decl.name in kernel_axioms else audited.get(key, set())
-        result.declarations.append(_judge(decl, [own[i] for i in inside], axioms))
-    result.messages = [m.to_dict() for i, m in enumerate(own) if i not in claimed]
-    unsound = unsound_findings(source)
-    if unsound:
-        result.status, result.detail = "failed", "the file switches checking off: " + _describe(unsound)
-    elif any(m["severity"] == "error" for m in result.messages) or any(
-        d.status not in ("proved", "ok") for d in result.declarations
-    ):
-        result.status = "failed"
-        result.detail = _summary(result)
+        verdict = _judge(decl, renamed, [compiled.messages[i] for i in inside], compiled.evidence,
+                         library_boundary=toolchain.is_embedded)
+        if reference is not None and decl.is_proof and decl.name:
+            verdict = _compare_statement(verdict, renamed, reference.evidence)
+        result.declarations.append(verdict)
+    result.messages = [m for i, m in enumerate(compiled.messages) if i not in claimed]
+    _apply_legality(result, declarations)
+    _hidden_constants(result, compiled, declarations)
+    if reference is not None and reference.evidence is None:
+        legality.add("statement_unchanged", [Finding("statement_unchanged", 0, 0,
+                                                     "Lean gave no report on the problem file")])
+    _set_file_status(result)
     return result
+
+
+@dataclass
+class _Compiled:
+    run: LeanRun
+    messages: list[LeanMessage]
+    names: list[str]  # per declaration: the name Lean knows it by (examples/instances renamed)
+    evidence: ModuleEvidence | None
+    evidence_state: Literal["complete", "incomplete", "skipped", "none"]
+    extra_elapsed_s: float = 0.0  # repair compiles and the report
+
+    @property
+    def total_s(self) -> float:
+        return self.run.elapsed_s + self.extra_elapsed_s
+
+
+_REPAIR_ROUNDS = 2
+
+
+def _compile_and_report(toolchain: Toolchain, source: str, folder: Path, options: CheckOptions,
+                        declarations: list[Declaration], force_evidence: bool = False,
+                        doomed: frozenset[int] = frozenset()) -> _Compiled:
+    """Compile the (renamed) source to `folder/VerifyCandidate.olean` (its messages are the
+    file's), then run the evidence program in a fresh process with a nonce drawn now.
+
+    Lean writes no `.olean` for a file with errors. Then the failing commands are repaired for
+    the report only (a failing proof becomes `sorry`, a failing statement or other command is
+    blanked out) and the repaired text is compiled again: its messages are ignored, and the
+    report it yields is about the other declarations, byte for byte as written, in an environment
+    that differs only by those `sorry`s (which can only add `sorryAx` to what depends on them)."""
+    folder.mkdir(parents=True)
+    text, names, shifts = _renamed_for_evidence(source, declarations)
+    commands = split_commands(source)
+    starts_with_module = bool(commands) and commands[0].head == "module"
+    module_args = module_options(toolchain.release()) if starts_with_module else ()
+    module_file = folder / f"{MODULE_NAME}.lean"
+    olean = folder / f"{MODULE_NAME}.olean"
+
+    def compile_text(body: str) -> LeanRun:
+        module_file.write_text(body, encoding="utf-8")
+        return run_lean_file(toolchain, module_file, options.timeout_s, options.memory_limit_bytes,
+                             extra_args=(*module_args, f"--root={folder}", "-o", str(olean)))
+
+    run = compile_text(text)
+    messages = [_unshift(m, shifts) for m in run.messages]
+    compiled = _Compiled(run, messages, names, None, "none")
+    if run.fault is not None:
+        return compiled
+    if not force_evidence and not _anything_to_prove(declarations, messages, doomed):
+        compiled.evidence_state = "skipped"
+        return compiled
+    last = run
+    for _round in range(_REPAIR_ROUNDS):
+        if olean.exists() or last.fault is not None:
+            break
+        text = _repaired(text, last.messages)
+        last = compile_text(text)
+        compiled.extra_elapsed_s += last.elapsed_s
+    if not olean.exists():
+        return compiled
+    nonce = new_nonce()
+    dialect = EvidenceDialect(is_module_file(toolchain, starts_with_module),
+                              has_kernel_environment(toolchain.release()))
+    program = folder / "VerifyEvidence.lean"
+    program.write_text(evidence_program(nonce, dialect), encoding="utf-8")
+    report = run_lean_file(toolchain, program, options.timeout_s, options.memory_limit_bytes, search_path=(folder,),
+                           extra_args=module_options(toolchain.release()) if dialect.module_system else ())
+    compiled.extra_elapsed_s += report.elapsed_s
+    evidence = parse_evidence(report.messages, nonce) if report.fault is None else None
+    compiled.evidence = evidence
+    compiled.evidence_state = "complete" if evidence is not None and evidence.complete else "incomplete"
+    return compiled
+
+
+def _repaired(text: str, messages: list[LeanMessage]) -> str:
+    """`text` with every command that has an error made harmless: a declaration whose statement
+    elaborated gets the proof `sorry`; anything else is blanked out (lines kept)."""
+    error_lines = {line for m in messages if m.is_error for line in range(m.line, m.end_line + 1)}
+    edits: list[tuple[int, int, str]] = []
+    declarations = {d.start: d for d in find_declarations(text)}
+    for command in split_commands(text):
+        first, last = command.tokens[0].line, command.tokens[-1].line + text.count("\n", command.tokens[-1].start,
+                                                                                   command.end)
+        hit = sorted(line for line in error_lines if first <= line <= last)
+        if not hit or command.head in ("namespace", "section", "end", "mutual"):
+            continue
+        decl = declarations.get(command.start)
+        body_line = text.count("\n", 0, decl.body_start) + 1 if decl is not None and decl.body_start else None
+        if decl is not None and body_line is not None and text.startswith(":=", decl.assign_start) \
+                and hit[0] >= body_line:
+            edits.append((decl.body_start, decl.end, " sorry"))
+        else:
+            edits.append((command.start, command.end, _blank(text[command.start:command.end])))
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _blank(text: str) -> str:
+    return "".join(c if c == "\n" else " " for c in text)
+
+
+def _anything_to_prove(declarations: list[Declaration], messages: list[LeanMessage], doomed: frozenset[int]) -> bool:
+    """False when every declaration already failed, in the compile run or by a legality rule
+    (`doomed`), so that Lean's report could not change any verdict."""
+    for index, decl in enumerate(declarations):
+        if index in doomed:
+            continue
+        inside = [m for m in messages if decl.start_line <= m.line <= decl.end_line]
+        if not any(m.is_error or m.is_sorry_warning for m in inside):
+            return True
+    return False
+
+
+def _renamed_for_evidence(source: str, declarations: list[Declaration]) -> tuple[str, list[str], list[tuple[int, int, int]]]:
+    """The source with each `example` written as a named `noncomputable def` and each anonymous
+    instance named, so Lean's environment has them; the name of every declaration as Lean knows
+    it; and the column shifts `(line, column, delta)` that map messages back."""
+    pieces, shifts = [], []
+    cursor = examples = instances = 0
+    for decl in declarations:
+        if decl.keyword == "example":
+            examples += 1
+            at, removed, inserted = decl.keyword_start, len("example"), f"noncomputable def {_RENAMED_EXAMPLE}{examples}"
+        elif decl.keyword == "instance" and not decl.name:
+            instances += 1
+            at, removed, inserted = _instance_name_offset(decl), 0, f" {_RENAMED_INSTANCE}{instances}"
+        else:
+            continue
+        pieces.append(source[cursor:at] + inserted)
+        cursor = at + removed
+        line = source.count("\n", 0, at) + 1
+        shifts.append((line, at - (source.rfind("\n", 0, at) + 1), len(inserted) - removed))
+    text = "".join(pieces) + source[cursor:]
+    renamed = find_declarations(text) if shifts else declarations
+    names = [d.name for d in renamed] if len(renamed) == len(declarations) else [d.name for d in declarations]
+    return text, names, shifts
+
+
+def _instance_name_offset(decl: Declaration) -> int:
+    """Where an anonymous instance's name goes: after `instance` and its `(priority := …)`."""
+    code = decl.command.code if decl.command else ()
+    at = next(i for i, t in enumerate(code) if t.start == decl.keyword_start)
+    offset = code[at].end
+    if at + 1 < len(code) and code[at + 1].text == "(":
+        depth = 0
+        for token in code[at + 1:]:
+            depth += token.text in ("(", "[", "{", "⟨")
+            depth -= token.text in (")", "]", "}", "⟩")
+            if depth == 0:
+                return token.end
+    return offset
+
+
+def _unshift(message: LeanMessage, shifts: list[tuple[int, int, int]]) -> LeanMessage:
+    column, end_column = message.column, message.end_column
+    for line, at, delta in shifts:
+        if message.line == line and column > at:
+            column = max(at, column - delta)
+        if message.end_line == line and end_column > at:
+            end_column = max(at, end_column - delta)
+    return replace(message, column=column, end_column=end_column) if (column, end_column) != (
+        message.column, message.end_column) else message
+
+
+def _judge(decl: Declaration, renamed: str, messages: list[LeanMessage], evidence: ModuleEvidence | None,
+           library_boundary: bool) -> DeclarationResult:
+    shown = decl.name or f"<{decl.keyword}>"
+    result = DeclarationResult(shown, decl.keyword, decl.start_line, "unverified", messages)
+    if any(m.is_error for m in messages):
+        result.status, result.detail = "error", _first_line(next(m for m in messages if m.is_error).text)
+        return result
+    if any(m.is_sorry_warning for m in messages):
+        result.status, result.detail = "sorry", "the declaration uses `sorry`"
+        return result
+    if decl.keyword == "axiom":
+        result.status, result.detail = "axiom", "the file declares an axiom"
+        return result
+    if evidence is None or not evidence.complete:
+        result.detail = "Lean gave no complete report on the compiled file"
+        return result
+    constant = _constant_for(decl, renamed, evidence)
+    if constant is None:
+        result.detail = f"Lean's environment has no declaration `{renamed}`"
+        return result
+    result.statement = constant.type
+    closure = evidence.closure(constant)
+    bad = sorted({user_name(a.name) for c in closure for a in c.axioms
+                  if a.name not in STANDARD_AXIOMS
+                  and (a.name in NONSTANDARD_LIBRARY_AXIOMS or not (library_boundary and a.from_library))})
+    result.axioms = bad
+    if "sorryAx" in bad:
+        result.status, result.detail = "sorry", "it depends on `sorryAx`"
+    elif bad:
+        result.status, result.detail = "axioms", "it depends on non-standard axioms: " + ", ".join(bad)
+    elif any(c.kernel == "failed" for c in closure):
+        failed = next(c for c in closure if c.kernel == "failed")
+        result.detail = f"the kernel re-check of `{failed.user_name}` failed"
+    elif any(c.unsafe for c in closure):
+        result.status, result.detail = "axioms", "it depends on unsafe code"
+    else:
+        result.status = "proved" if decl.is_proof else "ok"
+    return result
+
+
+def _constant_for(decl: Declaration, renamed: str, evidence: ModuleEvidence) -> ConstantEvidence | None:
+    wanted = {"structure": "inductive", "class": "inductive", "inductive": "inductive", "coinductive": "inductive",
+              "axiom": "axiom", "opaque": "opaque"}.get(decl.keyword)
+    found = [c for c in evidence.find(renamed) if wanted is None or c.kind == wanted]
+    return found[0] if len(found) == 1 else None
+
+
+def _compare_statement(verdict: DeclarationResult, renamed: str, reference: ModuleEvidence | None) -> DeclarationResult:
+    """Against a problem file: the statement Lean elaborated must be the problem's."""
+    if reference is None:
+        return verdict
+    wanted = [c for c in reference.find(renamed) if c.kind == "theorem"]
+    if not wanted:
+        return verdict  # not a problem theorem (a helper lemma)
+    if verdict.statement and verdict.statement != wanted[0].type:
+        verdict.status, verdict.detail = "changed", "the statement Lean elaborated differs from the problem's"
+    return verdict
+
+
+def _affected(finding: Finding, declarations: list[Declaration]) -> list[int]:
+    """The declarations a legality finding condemns: the one it lies in, else every later one;
+    an added command (`nothing_added`) condemns itself and every later one (it can change what
+    they mean)."""
+    if not finding.line:
+        return []
+    inside = [i for i, d in enumerate(declarations) if d.start_line <= finding.line <= d.end_line]
+    later = [i for i, d in enumerate(declarations) if d.start_line > finding.line]
+    if finding.rule == "nothing_added":
+        return inside + later
+    return inside or later
+
+
+def _doomed_by_legality(legality: LegalityReport, declarations: list[Declaration]) -> frozenset[int]:
+    return frozenset(i for f in legality.findings() for i in _affected(f, declarations))
+
+
+def _apply_legality(result: FileResult, declarations: list[Declaration]) -> None:
+    """A legality finding inside a declaration makes it `illegal`; one outside every declaration
+    (a top-level option, an added command) makes every later declaration `illegal`."""
+    for finding in result.legality.findings():
+        for index in _affected(finding, declarations):
+            verdict = result.declarations[index]
+            if verdict.status in ("proved", "ok", "unverified"):
+                verdict.status, verdict.detail = "illegal", f"{finding.rule}: {finding.describe()}"
+
+
+def vouches_for(result: FileResult, name: str) -> bool:
+    """True when `result` proves the theorem `name` with nothing in the file casting doubt on it:
+    the theorem is proved, and no error or `sorry` stands outside the declarations."""
+    return result.theorem_proved(name) and not any(m.is_error or m.is_sorry_warning for m in result.messages)
+
+
+def _hidden_constants(result: FileResult, compiled: _Compiled, declarations: list[Declaration]) -> None:
+    """Axioms and unsafe constants in Lean's environment that the source does not show (made by a
+    macro, a custom elaborator, …) break the legality rules even when no theorem uses them."""
+    if compiled.evidence is None:
+        return
+    shown = {name for name in compiled.names}
+    hidden = [c for c in compiled.evidence.constants.values()
+              if c.kind in ("axiom", "opaque") and c.user_name not in shown]
+    if hidden:
+        result.legality.add("no_axioms", [Finding("no_axioms", 0, 0, f"Lean's environment has {c.kind} "
+                                                  f"`{c.user_name}`, which the source does not declare")
+                                          for c in hidden])
+
+
+def _set_file_status(result: FileResult) -> None:
+    problems: list[str] = []
+    if not result.legality.ok:
+        problems.append("illegal: " + result.legality.describe())
+    counts: dict[str, int] = {}
+    for decl in result.declarations:
+        if decl.status not in ("proved", "ok"):
+            counts[decl.status] = counts.get(decl.status, 0) + 1
+    problems += [f"{n} {status}" for status, n in sorted(counts.items())]
+    loose = [m for m in result.messages if m.is_error or m.is_sorry_warning]
+    if loose:
+        problems.append(f"{len(loose)} error(s) outside declarations (first at {loose[0].location()}: "
+                        f"{_first_line(loose[0].text)})")
+    if not result.declarations:
+        problems.append("no declarations")
+    if problems:
+        result.status, result.detail = "failed", "; ".join(problems)
 
 
 def check_files(
@@ -178,53 +512,10 @@ def default_workers(toolchain: Toolchain) -> int:
     return max(1, min(cores, available // toolchain.memory_per_process))
 
 
-def _axiom_queries(declarations: list[Declaration]) -> str:
-    names = [d.name for d in declarations if d.name and d.keyword in ("theorem", "lemma", "def", "abbrev", "instance")]
-    return "".join(f"\n#print axioms {name}" for name in names) + ("\n" if names else "")
-
-
-def _axiom_answers(messages: list[LeanMessage]) -> tuple[dict[str, set[str]], bool]:
-    answers: dict[str, set[str]] = {}
-    refused = False
-    for message in messages:
-        text = message.text.strip()
-        if _REFUSED in text:
-            refused = True
-        elif match := _AXIOMS_RE.match(text):
-            answers[match["name"]] = {a.strip() for a in match["axioms"].split(",") if a.strip()}
-        elif match := _NO_AXIOMS_RE.match(text):
-            answers[match["name"]] = set()
-    return answers, refused
-
-
-def _judge(decl: Declaration, messages: list[LeanMessage], axioms: set[str]) -> DeclarationResult:
-    extra = sorted(axioms - STANDARD_AXIOMS)
-    if any(m.is_error for m in messages):
-        status = "error"
-    elif any(m.is_sorry_warning for m in messages) or "sorryAx" in extra:
-        status = "sorry"
-    elif decl.keyword == "axiom":
-        status = "axiom"
-    elif extra:
-        status = "axioms"
-    else:
-        status = "proved" if decl.is_proof else "ok"
-    return DeclarationResult(
-        decl.name or f"<{decl.keyword}>", decl.keyword, decl.start_line, status,
-        [m.to_dict() for m in messages], sorted(axioms),
-    )
-
-
 def _describe(findings: list[Finding]) -> str:
-    return ", ".join(f"{f.construct} at {f.location()}" for f in findings[:5]) + (" …" if len(findings) > 5 else "")
+    return ", ".join(f.describe() for f in findings[:5]) + (" …" if len(findings) > 5 else "")
 
 
-def _summary(result: FileResult) -> str:
-    counts: dict[str, int] = {}
-    for decl in result.declarations:
-        counts[decl.status] = counts.get(decl.status, 0) + 1
-    loose = sum(1 for m in result.messages if m["severity"] == "error")
-    parts = [f"{n} {s}" for s, n in sorted(counts.items())]
-    if loose:
-        parts.append(f"{loose} error(s) outside declarations")
-    return ", ".join(parts)
+def _first_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return (lines[0] + (" …" if len(lines) > 1 else "")) if lines else ""

@@ -91,8 +91,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise LeanEnvError("--timeout must be positive")
     if args.workers is not None and args.workers < 1:
         raise LeanEnvError("--workers must be at least 1")
+    problem = None
+    if args.against:
+        try:
+            problem = read_lean_source(Path(args.against))
+        except ValueError as exc:
+            raise LeanEnvError(f"--against {args.against}: {exc}") from exc
     toolchain = _toolchain(args)
-    options = CheckOptions(timeout_s=args.timeout, untrusted=args.untrusted,
+    options = CheckOptions(timeout_s=args.timeout, untrusted=args.untrusted, problem=problem,
                            memory_limit_bytes=int(args.memory_limit * 1e9) if args.memory_limit else None)
     total = len(args.files)
     done = [0]
@@ -296,15 +302,17 @@ def _print_file(result: FileResult) -> None:
         print(f"error: {result.path}: {result.status}: {result.detail}")
         return
     print(f"{result.path}: {result.status}" + (f" ({result.detail})" if result.detail else ""))
+    for finding in result.legality.findings():
+        print(f"  illegal  {finding.rule}: {finding.describe()}")
     for decl in result.declarations:
-        extra = f"  axioms: {', '.join(decl.axioms)}" if decl.status in ("axioms", "axiom") else ""
-        print(f"  {decl.status:8} {decl.keyword:8} {decl.name}  (line {decl.line}){extra}")
+        reason = f"  — {decl.detail}" if decl.detail and decl.status not in ("proved", "ok") else ""
+        print(f"  {decl.status:10} {decl.keyword:8} {decl.name}  (line {decl.line}){reason}")
         for message in decl.messages:
-            if message["severity"] == "error":
-                print(f"      {message['line']}:{message['column'] + 1}: {_first_line(message['text'])}")
+            if message.is_error:
+                print(f"      {message.location()}: {_first_line(message.text)}")
     for message in result.messages:
-        if message["severity"] == "error":
-            print(f"  error at {message['line']}:{message['column'] + 1}: {_first_line(message['text'])}")
+        if message.is_error:
+            print(f"  error at {message.location()}: {_first_line(message.text)}")
 
 
 def _first_line(text: str) -> str:
@@ -342,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="kill a Lean process whose resident memory exceeds this")
     check.add_argument("--untrusted", action="store_true",
                        help="reject files that run code while being checked (#eval, run_cmd, macros, …)")
+    check.add_argument("--against", metavar="PROBLEMS.lean", default=None,
+                       help="a problem file with `sorry`s: every theorem must keep its statement and the "
+                            "candidate may add nothing but helper theorems")
     check.set_defaults(func=cmd_check)
 
     prove = sub.add_parser("prove", parents=[common], help="fill the sorrys of a Lean file with found proofs")

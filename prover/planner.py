@@ -51,14 +51,13 @@ from typing import Callable, ContextManager, Protocol
 
 from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file
-from lean_prover.prover.prompt import contains_forbidden, format_sketch_prompt
+from lean_prover.lean_env.tactic_guard import is_usable_tactic
+from lean_prover.prover.prompt import format_sketch_prompt
 from lean_prover.prover.statement import (Statement, StatementError, balanced, identifiers, parse_statement,
                               replace_identifier, split_top, strip_parens, top_level_find)
 
 _HAVE_RE = re.compile(r"^have\s+([^\s:]+)\s*:\s*(.+?)\s*:=\s*by\s+sorry\s*$")
 _INTRO_RE = re.compile(r"^(intro|intros)(\s+[^\s]+)*\s*$")
-_UNSAFE = re.compile(r"#|\b(run_tac|run_cmd|run_elab|run_meta|set_option|unsafe|implemented_by|extern|"
-                     r"axiom|import|initialize|macro|syntax|elab|notation|decide\s*\+\s*native)\b")
 _NAT = ("Nat", "ℕ")
 
 
@@ -191,9 +190,8 @@ class Planner:
                 reason = result.detail or "declaration not found in Lean's answer"
                 verdicts.append(SketchVerdict(sketch, False, result.status, [reason]))
                 continue
-            errors = [_first_line(m["text"]) for m in decl.messages if m["severity"] == "error"]
-            warnings = [_first_line(m["text"]) for m in decl.messages
-                        if m["severity"] == "warning" and "sorry" not in m["text"]]
+            errors = [_first_line(m.text) for m in decl.messages if m.is_error]
+            warnings = [_first_line(m.text) for m in decl.messages if m.severity == "warning" and not m.is_sorry_warning]
             accepted = not errors and decl.status in ("sorry", "proved")
             verdicts.append(SketchVerdict(sketch, accepted, decl.status, errors, warnings))
         return verdicts
@@ -226,14 +224,14 @@ def parse_sketch(text: str, score: float | None = None) -> Sketch | None:
         index += 1
     while index < len(lines) and (match := _HAVE_RE.match(lines[index].strip())):
         name, statement = match.group(1), match.group(2)
-        if not balanced(statement) or contains_forbidden(statement) or _UNSAFE.search(statement):
+        if not balanced(statement) or not is_usable_tactic(statement):
             return None
         steps.append(HaveStep(name, statement))
         index += 1
     closing = "\n".join(lines[index:]).strip("\n")
-    if not closing.strip() or not balanced(closing) or contains_forbidden(closing) or _UNSAFE.search(closing):
+    if not closing.strip() or not balanced(closing) or not is_usable_tactic(closing):
         return None
-    if any(_UNSAFE.search(name) for name in intros):
+    if not all(is_usable_tactic(name) for name in intros):
         return None
     return Sketch(tuple(steps), closing, tuple(intros), "lm", score)
 

@@ -44,16 +44,14 @@ It is a pure function of the state, the budget and the token counter.
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
+from lean_prover.lean_env.tactic_guard import is_usable_tactic
 from lean_prover.prover.statement import balanced, split_goals
 
 PROMPT_TEMPLATE = "[GOAL]\n{state}\n[PROOFSTEP]\n"
 SKETCH_TEMPLATE = "[THEOREM]\n{statement}\n[SKETCH]\n"
 CRITIC_TEMPLATE = "[GOAL]\n{state}\n[CRITIC]\n"
-FORBIDDEN_WORDS = ("sorry", "admit", "native_decide")
-_FORBIDDEN_RE = re.compile(r"(?<![\w.])(" + "|".join(FORBIDDEN_WORDS) + r")(?![\w'])")
 _MARKERS = ("[GOAL]", "[PROOFSTEP]", "[THEOREM]", "[SKETCH]", "[CRITIC]")
 
 TokenCounter = Callable[[str], int]
@@ -151,12 +149,12 @@ def clean_tactic(completion: str) -> str | None:
     """The tactic in a completion, or None when it is garbage.
 
     The completion is cut at its first newline and stripped. It is rejected when empty,
-    unbalanced (brackets or string quotes), containing `sorry`/`admit`/`native_decide`, one
-    of the prompt markers, or control characters (including the replacement character of
-    broken UTF-8).
+    unbalanced (brackets or string quotes), refused by the tactic guard (`sorry`, `native_decide`,
+    commands, …: :func:`lean_env.tactic_guard.tactic_problem`), one of the prompt markers, or
+    control characters (including the replacement character of broken UTF-8).
     """
     tactic = completion.split("\n", 1)[0].strip()
-    if not tactic or not balanced(tactic) or _FORBIDDEN_RE.search(tactic):
+    if not tactic or not balanced(tactic) or not is_usable_tactic(tactic):
         return None
     if any(marker in tactic for marker in _MARKERS):
         return None
@@ -164,7 +162,3 @@ def clean_tactic(completion: str) -> str | None:
         return None
     return tactic
 
-
-def contains_forbidden(text: str) -> bool:
-    """True when the text uses `sorry`, `admit` or `native_decide` as a word."""
-    return _FORBIDDEN_RE.search(text) is not None

@@ -8,13 +8,15 @@ candidate tactics go to Lean in one batch.
 
 from __future__ import annotations
 
+from lean_prover.lean_env.tactic_guard import is_usable_tactic
+
 import heapq
 import math
 from typing import TYPE_CHECKING
 
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.heuristics import diversify, shape_penalty
-from lean_prover.search.tree import Node, SearchTree, usable
+from lean_prover.search.tree import Node, SearchTree
 from lean_prover.search.types import BudgetMeter, ProbeEnv, Progress, SearchResult
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ def best_first_search(
         pairs, origins = [], []
         for node, proposed in zip(batch, suggestions):
             node.expanded = True
-            for suggestion in diversify([s for s in proposed if usable(s.tactic)], config.heuristics.max_same_head):
+            for suggestion in diversify([s for s in proposed if is_usable_tactic(s.tactic)], config.heuristics.max_same_head):
                 pairs.append((node.outcome, suggestion.tactic))
                 origins.append((node, suggestion))
         meter.expansions += len(batch)

@@ -10,12 +10,14 @@ dead (value 0) and never selected again.
 
 from __future__ import annotations
 
+from lean_prover.lean_env.tactic_guard import is_usable_tactic
+
 import math
 from typing import TYPE_CHECKING
 
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.heuristics import diversify
-from lean_prover.search.tree import Node, SearchTree, usable
+from lean_prover.search.tree import Node, SearchTree
 from lean_prover.search.types import BudgetMeter, ProbeEnv, Progress, SearchResult
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ def mcts_search(
         pairs, origins = [], []
         for leaf, proposed in zip(leaves, suggestions):
             leaf.expanded = True
-            kept = diversify([s for s in proposed if usable(s.tactic)], config.heuristics.max_same_head)
+            kept = diversify([s for s in proposed if is_usable_tactic(s.tactic)], config.heuristics.max_same_head)
             total = sum(math.exp(s.logprob) for s in kept) or 1.0
             for suggestion in kept:
                 pairs.append((leaf.outcome, suggestion.tactic))

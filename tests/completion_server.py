@@ -17,11 +17,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 
 from lean_prover.prover.backends.hf import HFGenerator  # noqa: E402

@@ -123,7 +123,7 @@ def test_timeout_reported_for_its_file(toolchain, tmp_path):
 def test_killed_lean_reported_other_files_intact(toolchain, tmp_path):
     victim = tmp_path / "victim_unique_name.lean"
     victim.write_text((ROOT / "examples" / "demo.lean").read_text())
-    killer = threading.Thread(target=_kill_lean_checking, args=(victim.name,), daemon=True)
+    killer = threading.Thread(target=_kill_lean_checking, args=(victim.stem,), daemon=True)
     killer.start()
     results = check_files(toolchain, [victim, ROOT / "examples" / "demo.lean"], CheckOptions(), workers=2)
     killer.join()
@@ -131,8 +131,9 @@ def test_killed_lean_reported_other_files_intact(toolchain, tmp_path):
     assert results[1].status == "proved" and len(results[1].declarations) == 4
 
 
-def _kill_lean_checking(file_name: str, wait_s: float = 120) -> None:
-    """SIGKILL the Lean process whose command line names `file_name`, once it has started."""
+def _kill_lean_checking(file_name: str, wait_s: float = 300) -> None:
+    """SIGKILL the Lean process whose command line names `file_name` (the checker names its temporary
+    folder after the file), once it has started."""
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         for pid in os.listdir("/proc"):
@@ -152,3 +153,32 @@ def _kill_lean_checking(file_name: str, wait_s: float = 120) -> None:
 def test_memory_limit_reported_as_oom(toolchain):
     result = check_file(toolchain, ROOT / "examples" / "demo.lean", CheckOptions(memory_limit_bytes=300_000_000))
     assert result.status == "oom" and "0.3 GB limit" in result.detail
+
+
+def test_exit_mid_line_is_never_proved(tmp_path):
+    """The issue's two-line file: Lean stops at `#exit` and prints no error for the false theorem."""
+    path = tmp_path / "exit.lean"
+    path.write_text("theorem a : True := trivial #exit\ntheorem b : 1 = 2 := by exact nonsense\n")
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 1, proc.stdout
+    assert "no_exit: #exit at 1:29" in proc.stdout
+    assert "unverified theorem  b" in proc.stdout and "no declaration `b`" in proc.stdout
+
+
+def test_against_names_each_violation(tmp_path):
+    problem = tmp_path / "problem.lean"
+    problem.write_text("theorem p1 (n : Nat) : n + 0 = n := by sorry\ntheorem p2 : 2 + 2 = 4 := by sorry\n")
+    candidate = tmp_path / "candidate.lean"
+    candidate.write_text("instance : Inhabited Nat := ⟨7⟩\ntheorem p1 (n : Nat) : n + 0 = n := by simp\n"
+                         "theorem p2 : 2 + 2 = 5 - 1 := by decide\n")
+    proc = run_cli("check", "--json", "--against", str(problem), str(candidate))
+    assert proc.returncode == 1, proc.stderr
+    result = json.loads(proc.stdout)["files"][0]
+    assert result["legality"]["nothing_added"]["findings"] == [
+        {"location": "1:1", "construct": "added declaration `instance`"}]
+    assert result["legality"]["statement_unchanged"]["findings"][0]["construct"] == \
+        "the statement of p2 differs from the problem's"
+    status = {d["name"]: d["status"] for d in result["declarations"]}
+    assert status == {"<instance>": "illegal", "p1": "illegal", "p2": "illegal"}
+    proc = run_cli("check", "--against", str(tmp_path / "missing.lean"), str(candidate))
+    assert proc.returncode == 2 and "--against" in proc.stderr and proc.stderr.count("\n") == 1

@@ -49,16 +49,22 @@ def test_second_run_served_from_cache(toolchain, tmp_path):
 
 
 def test_prove_file_with_three_sorries(tmp_path):
+    """Statements are written back byte for byte: CRLF line endings, spacing before `:=`, a
+    statement over two lines and a `«name with spaces»` survive; only the proofs change."""
+    statements = ["theorem first_one (p q : Prop) (hp : p) (hq : q) : p ∧ q   :=",
+                  "theorem «second one» (a b : Nat)\r\n    (h : a ≤ b)  :  a < b + 1 :=",
+                  "theorem third_one (xs : List Nat) : (xs ++ []).length = xs.length:="]
     source = tmp_path / "three.lean"
-    source.write_text(
-        "theorem first_one (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n  sorry\n\n"
-        "theorem second_one (a b : Nat) (h : a ≤ b) : a < b + 1 := by\n  sorry\n\n"
-        "theorem third_one (xs : List Nat) : (xs ++ []).length = xs.length := sorry\n")
+    source.write_bytes("-- three sorries\r\n\r\n".encode() + "\r\n\r\n".join(
+        f"{s} by\r\n  sorry" for s in statements).encode() + b"\r\n")
     out = tmp_path / "three.proved.lean"
-    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), "--out", str(out), "--json"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=1200)
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), "--out", str(out),
+                           "--json"], capture_output=True, text=True, cwd=ROOT, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout)
     assert report["ok"] and [t["status"] for t in report["theorems"]] == ["proved"] * 3
     assert report["final_check"]["status"] == "proved"
-    assert "sorry" not in out.read_text()
+    written = out.read_bytes()
+    assert b"sorry" not in written and written.startswith(b"-- three sorries\r\n\r\n")
+    assert all(s.encode() in written for s in statements)
+    assert written.count(b"\n") == written.count(b"\r\n")  # every line ending is still CRLF

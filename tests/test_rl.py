@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lean_prover.lean_env.theorem import Theorem
 from lean_prover.prover.suite import load_suite
-from lean_prover.training.rewards import LeanReward, RewardError, RewardTask, completion_tactic, proof_problem
+from lean_prover.training.rewards import LeanReward, RewardError, RewardTask, completion_tactic
 
 AND = RewardTask("theorem t_and (p q : Prop) (hp : p) (hq : q) : p ∧ q", "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q")
 NAT = RewardTask("theorem t_nat (n : Nat) : n + 0 = n", "n : Nat\n⊢ n + 0 = n")
@@ -54,13 +53,6 @@ def test_completion_legality(completion: str, expected: tuple) -> None:
     assert (problem.split(":")[0] if problem else None) == expected[1]
 
 
-def test_proof_audit_refuses_axioms_and_accepts_clean_proofs() -> None:
-    cheat = CHEAT.theorem()
-    assert "non-standard axioms: cheat" in proof_problem(cheat, ["exact cheat.elim"])
-    assert proof_problem(AND.theorem(), ["constructor", "exact hp", "exact hq"]) is None
-    assert proof_problem(Theorem.from_statement("theorem u : True"), ["trivial"]) is None
-
-
 def test_bad_reward_input_is_a_one_line_error() -> None:
     reward = LeanReward(toolchain=None)  # never reaches Lean
     with pytest.raises(RewardError, match="2 tasks but 1 completions"):
@@ -74,8 +66,10 @@ def test_reward_is_what_lean_says(toolchain) -> None:
     verdicts = reward.score([b[0] for b in BATCH], [b[1] for b in BATCH])
     got = [(v.reward, v.verdict) for v in verdicts]
     assert got == [(b[2], b[3]) for b in BATCH], [v.to_dict() for v in verdicts]
-    assert "non-standard axioms" in verdicts[10].detail
-    assert reward.lean_runs == 2  # one Lean process per context (none for AND/NAT's and one for CHEAT's)
+    assert "non-standard axioms: cheat" in verdicts[10].detail
+    # probes: one Lean process per context (AND/NAT's, CHEAT's); verification of the finished
+    # proofs: compile + evidence per context (the two AND/NAT proofs share a file)
+    assert reward.lean_runs == 2 + 2 + 2
     assert reward.verdicts["illegal"] == 6 and reward.batches == 1
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from lean_prover.lean_env.embedded import install_embedded
 from lean_prover.lean_env.errors import ToolchainError
-from lean_prover.lean_env.toolchain import resolve_toolchain
+from lean_prover.lean_env.toolchain import LeanRelease, resolve_toolchain
 from lean_prover.lean_env.wasm_glue import GLUE_FIXES, GluePatchError, apply_fixes, is_patched
 
 
@@ -118,3 +118,22 @@ def test_stdout_has_only_json_messages(toolchain, tmp_path):
                           env=toolchain.process_env([path]), timeout=300)
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("{") and '"severity":"information"' in lines[0]
+
+
+@pytest.mark.parametrize("version, expected", [("4.9.1", False), ("4.23.0", False), ("4.24.0", True)])
+def test_max_errors_option_only_for_releases_that_know_it(tmp_path, version, expected):
+    """A fake `lean` (it only prints its version and records its arguments): an unknown `-D`
+    makes a real older Lean elaborate nothing, so the option must be gated by `lean --version`."""
+    from lean_prover.lean_env.process import run_lean_file
+
+    log = tmp_path / "argv.txt"
+    script = tmp_path / "lean"
+    script.write_text(f"#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Lean (version {version}, x86_64, Release)'; "
+                      f"exit 0; fi\necho \"$@\" > {log}\n")
+    script.chmod(0o755)
+    toolchain = resolve_toolchain(lean_command=str(script))
+    source = tmp_path / "t.lean"
+    source.write_text("theorem t : True := trivial\n")
+    run_lean_file(toolchain, source, timeout_s=30)
+    assert ("-DmaxErrors=1000000" in log.read_text()) is expected
+    assert toolchain.release() == LeanRelease.parse(version)

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from lean_prover.prover.prompt import contains_forbidden
+from lean_prover.lean_env.tactic_guard import is_usable_tactic
 from lean_prover.training.data import Step
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def drop_duplicates(steps: list[Step], seen: set[tuple[str, str]] | None = None)
 def drop_untrainable(steps: list[Step]) -> tuple[list[Step], FilterReport]:
     """Drop multi-line tactics and tactics with `sorry`/`admit`/`native_decide`."""
     return _split("untrainable", steps,
-                  lambda _i, s: "\n" in s.tactic.strip() or not s.tactic.strip() or contains_forbidden(s.tactic))
+                  lambda _i, s: "\n" in s.tactic.strip() or not is_usable_tactic(s.tactic))
 
 
 def drop_no_progress(steps: list[Step]) -> tuple[list[Step], FilterReport]:

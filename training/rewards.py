@@ -6,19 +6,20 @@ or EOS). Its reward is what Lean says about it:
 
 | verdict | reward | when |
 | --- | --- | --- |
-| `proof` | `proof` (1.0) | Lean closed the theorem with the path + tactic, no error, no `sorry`, and the source audit finds only standard axioms |
+| `proof` | `proof` (1.0) | Lean closed the theorem with the path + tactic, and the verifier (:mod:`lean_env.verify`: Lean's own report, kernel re-check, standard axioms, legality rules) says `proved` |
 | `step` | `step` (1.0) | Lean accepted the tactic and the goals changed |
 | `no_progress` | 0 | accepted, but the goals are the prompt's goals again (`skip`, `repeat fail`, …) |
 | `error`, `timeout`, `crash` | 0 | Lean refused the tactic, ran out of heartbeats / time, or died |
-| `illegal` | 0 | refused before Lean (below), or the finished proof fails the audit |
+| `illegal` | 0 | refused before Lean (below), or the verifier does not vouch for the finished proof |
 | `format` | 0 | not one tactic: empty, more than one line, unbalanced, prompt markers |
 
-Legality (LongCat-Flash-Prover's rules, as they apply to one tactic): the statement is
-unchanged (the probe theorem is written by us from the task, a tactic cannot contain a command
-— :func:`lean_env.tactic_guard.tactic_problem` — and the finished proof is re-read to hold
-exactly the original statement); no `sorry`/`admit`, no route to a non-standard axiom
-(`native_decide`, `decide +native`, `sorryAx`, `ofReduceBool`, …), no option that switches
-checking off, no meta-code escapes (`run_tac`, `by_elab`, `Lean.Elab…`, attributes).
+Legality is the project's one legality checker (:mod:`lean_env.legality`): each tactic passes
+:func:`lean_env.tactic_guard.tactic_problem` before Lean sees it (no `sorry`/`admit`, no route to
+a non-standard axiom, no option that switches checking off, no command or meta-code escape such
+as `run_tac`, `by_elab`, attributes), the probe theorem is written by us from the task, and a
+finished proof is verified whole by :func:`lean_env.verify.check_source` (positive evidence from
+Lean, in one shared file per context and batch). :func:`whole_proof_reward` is the same judgement
+for a whole candidate file against its problem file.
 
 Batching: all completions of a reward batch are probed in ONE Lean process (one generated file
 holding a probe theorem per completion, :class:`BatchEngine`); completions whose theorems have
@@ -30,26 +31,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
-from lean_prover.lean_env.audit import STANDARD_AXIOMS, source_axioms, unsound_findings
 from lean_prover.lean_env.batching import BatchEngine
 from lean_prover.lean_env.file_engine import DEFAULT_HEARTBEATS
 from lean_prover.lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
                               render_script)
-from lean_prover.lean_env.source import find_declarations, mask_comments_and_strings, split_statement
 from lean_prover.lean_env.tactic_guard import tactic_problem
-from lean_prover.lean_env.theorem import Theorem
+from lean_prover.lean_env.verify import CheckOptions, check_source
+from lean_prover.lean_env.theorem import PROBE_PREFIX, Theorem
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.prover.prompt import clean_tactic
 
-# Words that reach meta-code or declarations from inside a tactic (beyond tactic_guard's list).
-_ESCAPES = ("run_tac", "by_elab", "unsafe", "implemented_by", "extern", "axiom", "opaque", "Lean.Elab",
-            "Lean.Meta", "Lean.ofReduceBool", "Lean.trustCompiler", "decreasing_by", "termination_by")
-_ESCAPE_RE = re.compile(r"(?<![\w'.])(" + "|".join(re.escape(e) for e in _ESCAPES) + r")(?![\w'])")
 
 
 class RewardError(ValueError):
@@ -110,37 +105,54 @@ def completion_tactic(completion: str) -> tuple[str | None, str | None]:
     if problem is not None:
         kind = "format" if problem in ("empty tactic",) or "unterminated" in problem else "illegal"
         return None, f"{kind}: {problem}"
-    masked = mask_comments_and_strings(first)
-    escape = _ESCAPE_RE.search(masked)
-    if escape is not None or "@[" in masked:
-        return None, f"illegal: `{escape.group(1) if escape else '@['}` is not allowed in a tactic"
     tactic = clean_tactic(first)
     if tactic is None:
         return None, "format: not a usable tactic (unbalanced, prompt marker or control characters)"
     return tactic, None
 
 
-def proof_problem(theorem: Theorem, tactics: Sequence[str]) -> str | None:
-    """Why a finished proof must not be rewarded, or None: the theorem as re-read from the proved
-    text must be the original statement, and the source audit must find only standard axioms."""
-    text = theorem.lean_text(render_script(tactics))
-    unsound = unsound_findings(text)
-    if unsound:
-        return f"the proof switches checking off ({unsound[0].construct})"
-    declarations = find_declarations(text)
-    proofs = [d for d in declarations if d.is_proof or d.keyword == "axiom"]
-    own = [d for d in proofs if d.name.rsplit(".", 1)[-1] == theorem.name]
-    if len(own) != 1 or len(proofs) != len([d for d in find_declarations(theorem.context) if d.is_proof or
-                                                d.keyword == "axiom"]) + 1:
-        return "the proof adds or removes declarations"
-    lines = text.split("\n")
-    restated = split_statement("\n".join(lines[own[0].start_line - 1: own[0].end_line]))
-    if restated is None or " ".join(restated.split()) != " ".join(theorem.statement.split()):
-        return "the statement changed"
-    extra = sorted(source_axioms(declarations).get(own[0].name, set()) - STANDARD_AXIOMS)
-    if extra:
-        return f"the proof reaches non-standard axioms: {', '.join(extra)}"
-    return None
+def verify_proofs(toolchain: Toolchain, items: Sequence[tuple[Theorem, tuple[str, ...]]],
+                  timeout_s: float = 300.0) -> tuple[list[str | None], int]:
+    """Why each finished proof (theorem, tactics) must not be rewarded, or None when the verifier
+    proves it: one file per distinct context holds every proof, each theorem under a probe name
+    (the statement is ours, so it cannot change). Returns the reasons and the Lean runs."""
+    reasons: list[str | None] = ["no verdict"] * len(items)
+    groups: dict[str, list[int]] = {}
+    for index, (theorem, _tactics) in enumerate(items):
+        groups.setdefault(theorem.context.strip(), []).append(index)
+    runs = 0
+    for context, members in groups.items():
+        body = "\n\n".join(f"{items[i][0].probe_header(k)} := {render_script(items[i][1])}"
+                           for k, i in enumerate(members))
+        result = check_source(toolchain, (context + "\n\n" if context else "") + body + "\n",
+                              CheckOptions(timeout_s=timeout_s))
+        runs += 1 if result.evidence in ("skipped", "none") else 2
+        by_name = {d.name.rsplit(".", 1)[-1]: d for d in result.declarations}
+        loose = [m for m in result.messages if m.is_error or m.is_sorry_warning]
+        for k, index in enumerate(members):
+            verdict = by_name.get(f"{PROBE_PREFIX}{k}")
+            if verdict is None:
+                reasons[index] = f"the verifier found no proof ({result.status}: {result.detail})"
+            elif verdict.status != "proved":
+                reasons[index] = f"{verdict.status}: {verdict.detail}"
+            elif loose:
+                reasons[index] = f"an error outside the proof: {loose[0].text.splitlines()[0]}"
+            else:
+                reasons[index] = None
+    return reasons, runs
+
+
+def whole_proof_reward(toolchain: Toolchain, problem: str, candidate: str, config: RewardConfig = RewardConfig(),
+                       untrusted: bool = True) -> RewardVerdict:
+    """The reward of a whole candidate file (whole-proof mode) against its problem file: `proof`
+    only when the verifier proves every theorem with the problem's statements and nothing added."""
+    result = check_source(toolchain, candidate, CheckOptions(timeout_s=config.timeout_s, problem=problem,
+                                                             untrusted=untrusted))
+    if result.ok:
+        return RewardVerdict(config.proof, "proof")
+    verdict = "illegal" if result.status == "rejected" or not result.legality.ok else (
+        result.status if result.status in ("timeout", "crash") else "error")
+    return RewardVerdict(0.0, verdict, detail=result.detail[:300])
 
 
 def probe_paths(toolchain: Toolchain, theorems: Sequence[Theorem], paths: Sequence[tuple[str, ...]],
@@ -176,7 +188,7 @@ class LeanReward:
 
     def __init__(self, toolchain: Toolchain, config: RewardConfig = RewardConfig()):
         self.toolchain, self.config = toolchain, config
-        self.lean_runs = 0
+        self.lean_runs = 0  # probe runs and verification runs
         self.batches = 0
         self.verdicts: Counter[str] = Counter()
 
@@ -200,19 +212,23 @@ class LeanReward:
             results, runs = probe_paths(self.toolchain, [theorems[i] for i in wanted],
                                         [(*tasks[i].prefix, tactics[i]) for i in wanted], self.config)
             self.lean_runs += runs
+            finished = [i for i, result in zip(wanted, results) if isinstance(result, ProofFinished)]
+            if finished:
+                reasons, runs = verify_proofs(self.toolchain, [(theorems[i], (*tasks[i].prefix, tactics[i]))
+                                                               for i in finished], self.config.timeout_s)
+                self.lean_runs += runs
+                for index, reason in zip(finished, reasons):
+                    verdicts[index] = RewardVerdict(self.config.proof, "proof", tactics[index]) if reason is None \
+                        else RewardVerdict(0.0, "illegal", tactics[index], reason[:300])
             for index, result in zip(wanted, results):
-                verdicts[index] = self._judge(tasks[index], theorems[index], tactics[index], result)
+                if verdicts[index] is None:
+                    verdicts[index] = self._judge(tasks[index], tactics[index], result)
         self.batches += 1
         final = [v if v is not None else RewardVerdict(0.0, "crash", detail="no result") for v in verdicts]
         self.verdicts.update(v.verdict for v in final)
         return final
 
-    def _judge(self, task: RewardTask, theorem: Theorem, tactic: str, result: TacticResult) -> RewardVerdict:
-        if isinstance(result, ProofFinished):
-            problem = proof_problem(theorem, (*task.prefix, tactic))
-            if problem is not None:
-                return RewardVerdict(0.0, "illegal", tactic, problem)
-            return RewardVerdict(self.config.proof, "proof", tactic)
+    def _judge(self, task: RewardTask, tactic: str, result: TacticResult) -> RewardVerdict:
         if isinstance(result, TacticState):
             if _norm(result.pp) == _norm(task.state):
                 return RewardVerdict(0.0, "no_progress", tactic, "the goals did not change")
