@@ -55,7 +55,7 @@ def test_prove_file_with_three_sorries(tmp_path):
         "theorem second_one (a b : Nat) (h : a ≤ b) : a < b + 1 := by\n  sorry\n\n"
         "theorem third_one (xs : List Nat) : (xs ++ []).length = xs.length := sorry\n")
     out = tmp_path / "three.proved.lean"
-    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), "--out", str(out), "--json"],
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.app.cli", "prove", str(source), "--out", str(out), "--json"],
                           capture_output=True, text=True, cwd=ROOT, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout)
