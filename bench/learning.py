@@ -36,7 +36,7 @@ from lean_prover.lean_env.toolchain import resolve_toolchain  # noqa: E402
 from lean_prover.prover.suite import load_suite  # noqa: E402
 from lean_prover.search.config import SearchConfig  # noqa: E402
 from lean_prover.search.types import Budget  # noqa: E402
-from lean_prover.training.cli import print_event  # noqa: E402
+from lean_prover.app.train_cli import print_event  # noqa: E402
 from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig  # noqa: E402
 from lean_prover.training.sft import SFTSettings  # noqa: E402
 

@@ -1,3 +1,3 @@
-"""LLM theorem prover for Lean 4: models (policy, critic, planner) and the command line."""
+"""LLM theorem prover for Lean 4: models (policy, critic, planner), prompts and theorem suites."""
 
 __version__ = "0.1.0"

@@ -216,7 +216,7 @@ def test_cli_prove_with_concurrency_proves_every_sorry_and_rechecks(toolchain, t
 
     source = tmp_path / "three.lean"
     source.write_text(THREE, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), "--concurrency", "3",
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.app.cli", "prove", str(source), "--concurrency", "3",
                            "--json", "--width", "6", "--max-lean-calls", "3"],
                           capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -235,6 +235,6 @@ def test_cli_rejects_bad_concurrency(tmp_path: Path, options: list[str]) -> None
 
     source = tmp_path / "t.lean"
     source.write_text(THREE, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), *options],
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.app.cli", "prove", str(source), *options],
                           capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "--concurrency" in proc.stderr

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def bench(out: Path, limit: int) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "lean_prover.prover.cli", "bench", "core", "--split", "test", "--limit", str(limit),
+        [sys.executable, "-m", "lean_prover.app.cli", "bench", "core", "--split", "test", "--limit", str(limit),
          "--out", str(out), "--max-lean-calls", "2"],
         capture_output=True, text=True, cwd=ROOT, timeout=1500)
 
@@ -40,7 +40,7 @@ def test_bench_writes_results_report_plot_and_resumes(tmp_path):
 def test_bench_malformed_suite_file(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"name": "x", "statement": "theorem y : True", "split": "dev"}\n')
-    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "bench", str(bad), "--out", str(tmp_path / "o")],
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.app.cli", "bench", str(bad), "--out", str(tmp_path / "o")],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "must start with `theorem x`" in proc.stderr

@@ -21,7 +21,7 @@ LEAN = ROOT / "tests" / "lean"
 
 def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run the `prover` command line as a user would."""
-    return subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "lean_prover.app.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
 
 

@@ -44,7 +44,7 @@ def test_bad_traces_are_one_line_errors(tmp_path: Path) -> None:
         examples_from_rows([{"name": "x", "status": "proved"}])
     with pytest.raises(CriticDataError, match="not a search-trace entry"):
         examples_from_rows([{"name": "x", "trace": [{"tactic": "simp"}]}])
-    from lean_prover.training.cli import TrainCommandError, add_train_parser
+    from lean_prover.app.train_cli import TrainCommandError, add_train_parser
 
     parser = argparse.ArgumentParser()
     common = argparse.ArgumentParser(add_help=False)
@@ -77,7 +77,7 @@ def search_rows(toolchain, tmp_path_factory) -> Path:
 
 def test_trained_critic_loads_in_hf_critic_and_guides_search(search_rows: Path, toolchain, tmp_path: Path) -> None:
     from lean_prover.prover.models import load_critic
-    from lean_prover.training.cli import add_train_parser
+    from lean_prover.app.train_cli import add_train_parser
 
     parser = argparse.ArgumentParser()
     common = argparse.ArgumentParser(add_help=False)

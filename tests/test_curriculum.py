@@ -91,7 +91,7 @@ def test_core_suite_is_excluded_in_every_split() -> None:
 @pytest.fixture(scope="module")
 def pool(toolchain, tmp_path_factory) -> tuple[Path, dict, str]:
     """`prover train pool` with a private benchmark file that contains one would-be pool statement."""
-    from lean_prover.training.cli import add_train_parser
+    from lean_prover.app.train_cli import add_train_parser
 
     work = tmp_path_factory.mktemp("pool")
     leaked = arithmetic_candidates(12, seed=0)[0]
@@ -134,7 +134,7 @@ def test_pool_is_a_loadable_checked_decontaminated_suite(pool) -> None:
 
 
 def test_pool_cli_bad_input(tmp_path: Path) -> None:
-    from lean_prover.training.cli import TrainCommandError, add_train_parser
+    from lean_prover.app.train_cli import TrainCommandError, add_train_parser
 
     parser = argparse.ArgumentParser()
     common = argparse.ArgumentParser(add_help=False)

@@ -381,7 +381,7 @@ def test_vllm_is_imported_lazily():
 # -- prover suggest -----------------------------------------------------------------------
 
 def run_suggest(argv: list[str], capsys) -> str:
-    from lean_prover.prover.suggest_cli import add_suggest_parser
+    from lean_prover.app.suggest_cli import add_suggest_parser
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lean")

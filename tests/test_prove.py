@@ -58,7 +58,7 @@ def test_prove_file_with_three_sorries(tmp_path):
     source.write_bytes("-- three sorries\r\n\r\n".encode() + "\r\n\r\n".join(
         f"{s} by\r\n  sorry" for s in statements).encode() + b"\r\n")
     out = tmp_path / "three.proved.lean"
-    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), "--out", str(out),
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.app.cli", "prove", str(source), "--out", str(out),
                            "--json"], capture_output=True, text=True, cwd=ROOT, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout)

@@ -122,7 +122,7 @@ def test_grpo_trains_with_lean_rewards_and_saves_a_loadable_policy(grpo_run) -> 
 def test_grpo_cli_rejects_bad_options() -> None:
     import argparse
 
-    from lean_prover.training.cli import TrainCommandError, add_train_parser
+    from lean_prover.app.train_cli import TrainCommandError, add_train_parser
 
     parser = argparse.ArgumentParser()
     common = argparse.ArgumentParser(add_help=False)

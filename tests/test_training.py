@@ -198,7 +198,7 @@ def test_sft_learns_the_steps_saves_a_loadable_model_and_is_not_redone(tmp_path)
 
 # -- CLI ----------------------------------------------------------------------------------------
 def _parse(argv: list[str]) -> argparse.Namespace:
-    from lean_prover.training.cli import add_train_parser
+    from lean_prover.app.train_cli import add_train_parser
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lean")
@@ -209,7 +209,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_cli_bad_input_is_one_line_error(tmp_path):
-    from lean_prover.training.cli import TrainCommandError
+    from lean_prover.app.train_cli import TrainCommandError
 
     args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--base-model", str(tmp_path / "nope")])
     with pytest.raises(TrainCommandError, match="not a save_pretrained model folder"):

@@ -21,7 +21,7 @@ from lean_prover.search.cache import ProofCache
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.mcts import mcts_search
 from lean_prover.search.prove import ProofAttempt
-from lean_prover.search.prove_file import prove_file
+from lean_prover.app.prove_file import prove_file
 from lean_prover.search.types import Budget
 from lean_prover.search.workers import ProverSpec, WorkerPool
 
@@ -207,7 +207,7 @@ def test_same_search_twice_same_result(algorithm):
 def test_cli_rejects_bad_worker_count(tmp_path):
     source = tmp_path / "t.lean"
     source.write_text(THREE, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "prove", str(source), "--workers", "0"],
+    proc = subprocess.run([sys.executable, "-m", "lean_prover.app.cli", "prove", str(source), "--workers", "0"],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode != 0 and proc.stderr.strip().count("\n") == 0 and "--workers" in proc.stderr
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Callable
 
 from lean_prover.lean_env.dojo import Theorem
-from lean_prover.prover.benchmark import read_resumable_rows
 from lean_prover.prover.policy import Policy, TacticSuggestion
 from lean_prover.search.lockstep import LockstepPool
 from lean_prover.search.prove import ProofAttempt, Prover
+from lean_prover.search.runs import drop_partial_line, read_resumable_rows
 from lean_prover.training.data import DataError, Step, steps_from_trace
 
 
@@ -62,7 +62,7 @@ def search_problems(prover: Prover, problems: list, path: Path, fingerprint: str
     (:class:`search.lockstep.LockstepPool`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     finished = read_rows(path, fingerprint)
-    _drop_partial_line(path)
+    drop_partial_line(path)
     todo = [p for p in problems if p.name not in finished]
     lock, done = threading.Lock(), [0]
     with path.open("a", encoding="utf-8") as sink:
@@ -107,10 +107,3 @@ def _steps(attempt: ProofAttempt, root: str | None, provenance: dict) -> list[St
     except DataError:
         return []
     return steps if [s.tactic for s in steps] == list(attempt.tactics) else []
-
-
-def _drop_partial_line(path: Path) -> None:
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-        if text and not text.endswith("\n"):
-            path.write_text(text[: text.rfind("\n") + 1], encoding="utf-8")

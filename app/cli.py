@@ -7,26 +7,22 @@ import json
 import sys
 from pathlib import Path
 
+from lean_prover.app.benchmark import BenchmarkError, RunInfo, run_benchmark, summary, summary_table, write_report
+from lean_prover.app.build import build_prover, model_label, read_models
+from lean_prover.app.console import progress as _progress
+from lean_prover.app.prove_file import prove_file
+from lean_prover.app.suggest_cli import add_suggest_parser
+from lean_prover.app.train_cli import add_train_parser
+from lean_prover.lean_env.dojo import Theorem
 from lean_prover.lean_env.embedded import default_cache_dir, install_embedded
 from lean_prover.lean_env.errors import LeanEnvError
 from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
-from lean_prover.lean_env.dojo import Theorem
 from lean_prover.lean_env.verify import CheckOptions, FileResult, check_files, default_workers, read_lean_source
-from lean_prover.prover.benchmark import BenchmarkError, RunInfo, run_benchmark, summary, summary_table, write_report
-from lean_prover.prover.model_config import ModelsConfig
-from lean_prover.prover.models import load_critic, load_policy
-from lean_prover.prover.suggest_cli import add_suggest_parser
 from lean_prover.prover.suite import SuiteError, load_suite
-from lean_prover.search.cache import ProofCache
-from lean_prover.search.config import ALGORITHMS, SearchConfig
-from lean_prover.search.decompose import Decomposer
-from lean_prover.search.lockstep import LockstepPool
-from lean_prover.search.prove import ProofAttempt, Prover
-from lean_prover.search.prove_file import prove_file
-from lean_prover.search.ray_backend import RayPool, RayUnavailable
-from lean_prover.search.types import Budget
-from lean_prover.search.workers import ProverSpec, WorkerError, WorkerPool
-from lean_prover.training.cli import add_train_parser
+from lean_prover.search.config import ALGORITHMS
+from lean_prover.search.prove import ProofAttempt
+from lean_prover.search.ray_backend import RayUnavailable
+from lean_prover.search.workers import WorkerError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,10 +30,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # noqa: D401 - argparse API
         self.exit(2, f"prover: error: {message} (see `{self.prog} --help`)\n")
-
-
-def _progress(message: str) -> None:
-    print(f"[prover] {message}", file=sys.stderr, flush=True)
 
 
 def _toolchain(args: argparse.Namespace) -> Toolchain:
@@ -120,65 +112,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-def _search_config(args: argparse.Namespace) -> SearchConfig:
-    try:
-        return SearchConfig(algorithm=args.search, width=args.width, seed=args.seed,
-                            budget=Budget(args.budget, args.max_lean_calls, args.time_limit))
-    except ValueError as exc:
-        raise LeanEnvError(str(exc)) from exc
-
-
-def _prover(args: argparse.Namespace, toolchain: Toolchain, base_only: bool = False) -> Prover:
-    """The prover the options describe; wrapped in a Decomposer with --decompose unless `base_only`."""
-    cache = ProofCache(args.cache) if args.cache else None
-    models = ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()
-    policy = load_policy(models.policy)
-    critic = load_critic(models.critic) if args.search in ("critic-bfs", "mcts") else None
+def _status_line(args: argparse.Namespace):
+    """A search-progress printer (None with --json)."""
+    if args.json:
+        return None
 
     def status(meter) -> None:
-        if not args.json:
-            _progress(f"  expansions {meter.expansions}, Lean calls {meter.lean_calls}, "
-                      f"probes {meter.probes}, {meter.elapsed():.0f} s")
+        _progress(f"  expansions {meter.expansions}, Lean calls {meter.lean_calls}, "
+                  f"probes {meter.probes}, {meter.elapsed():.0f} s")
 
-    session = None
-    if args.engine == "session":
-        from lean_prover.lean_env.session import LeanSession
-
-        session = LeanSession(toolchain)
-    prover = Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,
-                    tactic_timeout_s=args.timeout, session=session)
-    return Decomposer(prover, max_depth=args.max_depth) if args.decompose and not base_only else prover
-
-
-def _pool(args: argparse.Namespace, toolchain: Toolchain):
-    """A lockstep pool (`--concurrency N` > 1), a worker pool (`--workers N` > 1) or a Ray pool
-    (`--ray-address`), else None."""
-    if args.workers < 1 or args.retries < 0 or args.max_depth < 0:
-        raise LeanEnvError("--workers must be at least 1, --retries and --max-depth at least 0")
-    if args.concurrency < 1:
-        raise LeanEnvError("--concurrency must be at least 1")
-    if args.concurrency > 1:
-        if args.workers > 1 or args.ray_address or args.engine == "session":
-            raise LeanEnvError("--concurrency batches one process's file-engine runs: use it without "
-                               "--workers, --ray-address and --engine session")
-        decompose = (lambda replica: Decomposer(replica, max_depth=args.max_depth)) if args.decompose else None
-        return LockstepPool(_prover(args, toolchain, base_only=True), args.concurrency, wrap=decompose)
-    if args.workers == 1 and not args.ray_address:
-        return None
-    if args.engine == "session":
-        raise LeanEnvError("--engine session runs in one process: use it without --workers/--ray-address")
-    spec = ProverSpec(toolchain, _search_config(args), ModelsConfig.from_yaml(args.model) if args.model else None,
-                      args.cache, args.timeout, args.decompose, args.max_depth)
-    if args.ray_address:
-        return RayPool(spec, args.ray_address, workers=args.workers if args.workers > 1 else None,
-                       retries=args.retries)
-    return WorkerPool(spec, args.workers, args.retries)
+    return status
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
     """Fill the `sorry`s of a file (or prove one statement), write the result and re-check it."""
     toolchain = _toolchain(args)
-    prover = _pool(args, toolchain) or _prover(args, toolchain)
+    prover = build_prover(args, toolchain, read_models(args.model), _status_line(args))
 
     def shown(attempt: ProofAttempt) -> None:
         if not args.json:
@@ -231,13 +180,6 @@ def _write_traces(args: argparse.Namespace, attempts: list[ProofAttempt]) -> Non
                                                ensure_ascii=False), encoding="utf-8")
 
 
-def _model_label(args: argparse.Namespace) -> str:
-    """`rules`, or the policy's backend and where it comes from (for run fingerprints and reports)."""
-    policy = (ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()).policy
-    where = policy.path or getattr(policy, "url", "")
-    return f"{policy.backend}:{where}" if where else policy.backend
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the prover over a suite; resumable; writes results.jsonl, report.md and solved.png."""
     try:
@@ -248,12 +190,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if toolchain.is_embedded and any("import Mathlib" in p.header for p in problems):
         raise LeanEnvError(f"suite {args.suite} imports Mathlib: it needs a native Lean with Mathlib "
                            "(use --project DIR of a Lake project that has it)")
-    prover = _pool(args, toolchain) or _prover(args, toolchain)
+    models = read_models(args.model)
+    prover = build_prover(args, toolchain, models, _status_line(args))
     out = Path(args.out)
     info = RunInfo(args.suite, args.split or "all", {"algorithm": args.search, "width": args.width,
                    "budget": args.budget, "max_lean_calls": args.max_lean_calls, "time_limit": args.time_limit,
                    **({"decompose": True, "max_depth": args.max_depth} if args.decompose else {})},
-                   _model_label(args), args.seed, toolchain.version())
+                   model_label(models), args.seed, toolchain.version())
 
     def row_done(row: dict, index: int, total: int) -> None:
         _progress(f"[{index}/{total}] {row['name']}: {row['status']} ({row['time_s']:.1f} s)")

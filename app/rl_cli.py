@@ -1,8 +1,7 @@
 """`prover train grpo`, `prover train critic`, `prover train pool`: RLVR, critic training, theorem pool.
 
-Wiring (in `training/cli.py`'s `add_train_parser`, on the `train` sub-subparsers)::
+Wiring (in `app/train_cli.py`'s `add_train_parser`, on the `train` sub-subparsers)::
 
-    from lean_prover.training.rl_cli import add_rl_parsers
     add_rl_parsers(commands, common_parent)
 
 Each command prints its result (a short text, or JSON with `--json`) and its progress on stderr;
@@ -13,16 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from lean_prover.app.console import TrainCommandError, progress
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.suite import SuiteError
-from lean_prover.training.cli import TrainCommandError
 
 
 def _progress(message: str) -> None:
-    print(f"[train] {message}", file=sys.stderr, flush=True)
+    progress(message, "train")
 
 
 def _toolchain(args: argparse.Namespace):

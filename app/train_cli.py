@@ -1,12 +1,12 @@
 """`prover train …`: expert iteration and the shipped default models.
 
-Wiring (in `prover/cli.py`'s `build_parser`)::
+Wiring (in `app/cli.py`'s `build_parser`)::
 
-    from lean_prover.training.cli import add_train_parser
+    from lean_prover.app.train_cli import add_train_parser
     train = add_train_parser(sub, common)      # returns the `train` sub-subparsers
 
 Each command's errors (bad suite, a run folder of other settings, no data) are raised as
-:class:`TrainCommandError` with a one-line message; `prover/cli.py` prints it and exits 2.
+:class:`TrainCommandError` with a one-line message; `app/cli.py` prints it and exits 2.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 from pathlib import Path
 
-from lean_prover.lean_env.errors import LeanEnvError
+from lean_prover.app.console import TrainCommandError, progress
+from lean_prover.app.rl_cli import add_rl_parsers
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.models import as_config
 from lean_prover.prover.suite import SuiteError
@@ -25,12 +25,8 @@ from lean_prover.search.config import ALGORITHMS, SearchConfig
 from lean_prover.search.types import Budget
 
 
-class TrainCommandError(LeanEnvError):
-    """A `prover train` command that cannot run; the message is one line."""
-
-
 def _progress(message: str) -> None:
-    print(f"[train] {message}", file=sys.stderr, flush=True)
+    progress(message, "train")
 
 
 def print_event(event: str, info: dict) -> None:
@@ -152,8 +148,8 @@ def cmd_default_models(args: argparse.Namespace) -> int:
 
 
 def add_train_parser(subparsers, common_parent: argparse.ArgumentParser):
-    """Register `train expert-iteration` and `train default-models` under `subparsers`; returns the
-    `train` sub-subparsers object (for more `train …` commands)."""
+    """Register `train expert-iteration`, `train default-models` and the RL commands of
+    :mod:`app.rl_cli` under `subparsers`; returns the `train` sub-subparsers object."""
     train = subparsers.add_parser("train", help="train the step policy (expert iteration, default models)")
     commands = train.add_subparsers(dest="train_command", required=True, parser_class=type(train))
 
@@ -210,7 +206,5 @@ def add_train_parser(subparsers, common_parent: argparse.ArgumentParser):
     defaults.add_argument("--from-run", metavar="DIR", help="reuse the found proofs of an expert-iteration run "
                           "folder instead of searching (no Lean needed)")
     defaults.set_defaults(func=cmd_default_models)
-    from lean_prover.training.rl_cli import add_rl_parsers
-
     add_rl_parsers(commands, common_parent)
     return commands

@@ -9,9 +9,9 @@ policy); see `prover.model_config`. Without it the rule-based prior and the heur
 are used. Exit status 0; a bad config or an unreachable model server is one `prover: error:`
 line (exit 2, via the command line's handling of `LeanEnvError`).
 
-Wiring into `prover/cli.py`'s `build_parser`:
+Wiring into `app/cli.py`'s `build_parser`:
 
-    from lean_prover.prover.suggest_cli import add_suggest_parser
+    from lean_prover.app.suggest_cli import add_suggest_parser
     add_suggest_parser(sub, common)
 """
 

@@ -16,6 +16,7 @@ from lean_prover.prover import __version__
 from lean_prover.prover.suite import Problem
 from lean_prover.search.baseline import AUTOMATION_TACTICS, run_baseline
 from lean_prover.search.prove import ProofAttempt, Prover
+from lean_prover.search.runs import drop_partial_line, read_resumable_rows
 
 RESULTS = "results.jsonl"
 REPORT = "report.md"
@@ -44,29 +45,6 @@ class RunInfo:
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-def read_resumable_rows(path: Path, fingerprint: str) -> dict[str, dict]:
-    """Finished rows of a resumable JSONL log, by problem name. A last line cut short by an
-    interruption is ignored (that problem is redone); any other bad line, or a row of another
-    configuration (`fingerprint`), raises ValueError with a one-line message."""
-    if not path.exists():
-        return {}
-    rows: dict[str, dict] = {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            if number == len(lines):
-                continue
-            raise ValueError(f"{path}:{number}: not valid JSON") from None
-        if row.get("fingerprint") != fingerprint:
-            raise ValueError(f"{path} holds results of another configuration; use another --out folder")
-        rows[row["name"]] = row
-    return rows
-
-
 def load_finished(out_dir: Path, info: RunInfo) -> dict[str, dict]:
     """Rows already in `results.jsonl` (for resuming); refuses rows of another configuration."""
     try:
@@ -85,7 +63,7 @@ def run_benchmark(
     todo = [p for p in problems if p.name not in finished]
     automation = run_baseline(prover.toolchain, todo) if baseline and todo else {}
     path = out_dir / RESULTS
-    _drop_partial_line(path)
+    drop_partial_line(path)
     by_name, already = {p.name: p for p in todo}, len(finished)
     with path.open("a", encoding="utf-8") as sink:
         def record(problem: Problem, attempt: ProofAttempt) -> None:
@@ -118,13 +96,6 @@ def _attempt(prover: Prover, problem: Problem) -> ProofAttempt:
         return prover.prove(Theorem.from_statement(problem.lean_text("by sorry"), name=problem.name))
     except Exception as exc:  # one problem's failure must not end the run
         return ProofAttempt(problem.name, "error", detail=f"{type(exc).__name__}: {exc}")
-
-
-def _drop_partial_line(path: Path) -> None:
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-        if text and not text.endswith("\n"):
-            path.write_text(text[: text.rfind("\n") + 1], encoding="utf-8")
 
 
 def summary(rows: list[dict]) -> dict:
