@@ -61,9 +61,13 @@ class Theorem:
         return f"{head}{self.statement} := {proof}\n"
 
     def probe_header(self, index: int) -> str:
-        """The statement renamed to the probe `dojo_probe_<index>` (namespace prefix, universe
-        parameters, binders and type kept; docstring, attributes and modifiers dropped), with
-        `:=` not yet added."""
+        """The statement renamed to the probe `dojo_probe_<index>` (see :meth:`renamed`)."""
+        return self.renamed(f"{PROBE_PREFIX}{index}")
+
+    def renamed(self, short: str) -> str:
+        """The statement with its theorem's short name replaced by `short` (namespace prefix,
+        universe parameters, binders and type kept; docstring, attributes and modifiers dropped),
+        with `:=` not yet added."""
         tokens = code_tokens(self.statement)
         at = next((i for i, t in enumerate(tokens) if t.kind == "keyword" and t.text in ("theorem", "lemma")), None)
         if at is None:
@@ -73,7 +77,7 @@ class Theorem:
         name = tokens[at + 1]
         parts = _NAME_PART_RE.findall(name.text)
         prefix = "".join(part + "." for part in parts[:-1])
-        return f"theorem {prefix}{PROBE_PREFIX}{index}{self.statement[name.end:]}"
+        return f"theorem {prefix}{short}{self.statement[name.end:]}"
 
 
 _NAME_PART_RE = re.compile(r"«[^»]*»|[^.«]+")

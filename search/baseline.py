@@ -8,11 +8,11 @@ Lean file per distinct header (one Lean process), and every verdict comes from
 
 from __future__ import annotations
 
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file
 from lean_prover.prover.suite import Problem
@@ -52,7 +52,7 @@ def run_baseline(
             for tactic in tactics:
                 attempt = f"baseline_{index}_{tactic}"
                 attempts[attempt] = (problem.name, tactic)
-                statement = re.sub(r"^theorem\s+\S+", f"theorem {attempt}", problem.statement, count=1)
+                statement = Theorem(problem.name, problem.statement).renamed(attempt)
                 body.append(f"set_option maxHeartbeats {heartbeats} in\n{statement} := by\n  intros\n  {tactic}\n")
         text = (header.rstrip() + "\n\n" if header.strip() else "") + "\n".join(body)
         with tempfile.TemporaryDirectory(prefix="prover-baseline-") as tmp:

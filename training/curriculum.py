@@ -44,6 +44,7 @@ from pathlib import Path
 
 from lean_prover.lean_env.process import run_lean_file
 from lean_prover.lean_env.toolchain import Toolchain
+from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.verify import CheckOptions, check_file
 from lean_prover.prover.statement import StatementError, parse_statement, replace_identifier
 from lean_prover.prover.suite import Problem
@@ -127,7 +128,10 @@ def statement_key(statement: str) -> str:
     try:
         parsed = parse_statement(statement)
     except StatementError:
-        return " ".join(re.sub(r"^\s*theorem\s+\S+", "", statement).split())
+        try:
+            return " ".join(Theorem("_", statement).renamed("_").split()[2:])  # without `theorem _`
+        except ValueError:
+            return " ".join(statement.split())
     text = f"{parsed.binder_text()} : {parsed.target}"
     names = [n for b in parsed.binders for n in b.names]
     for index, name in enumerate(dict.fromkeys(names)):
