@@ -10,7 +10,7 @@ from typing import Callable
 from lean_prover.lean_env.dojo import Theorem
 from lean_prover.lean_env.source import Declaration, find_declarations, split_statement
 from lean_prover.lean_env.verify import CheckOptions, FileResult, check_file, read_lean_source
-from lean_prover.search.prove import ProofAttempt, Prover
+from lean_prover.search.attempt import OnAttempt, ProofAttempt, Prover
 
 
 @dataclass
@@ -46,18 +46,22 @@ def replace_proof(source: str, declaration: Declaration, proof: str) -> str:
     return "\n".join(lines[: declaration.start_line - 1] + new_text.split("\n") + lines[declaration.end_line:])
 
 
-def prove_file(prover: Prover, path: Path, output: Path,
-               on_attempt: Callable[[ProofAttempt], None] = lambda _a: None) -> FileProof:
-    """Prove the `sorry` theorems of `path`, write the file to `output` and re-check it whole.
+def prove_file(prover: Prover, path: Path, output: Path, on_attempt: OnAttempt = lambda _a: None,
+               on_theorems: Callable[[list[str]], None] = lambda _n: None,
+               check: CheckOptions | None = None) -> FileProof:
+    """Prove the `sorry` theorems of `path`, write the file to `output` and re-check it whole
+    (with `check`, by default the prover's Lean timeout). `on_theorems` is told the names of
+    the theorems to prove before the first search starts.
 
-    With a prover (`Prover`, `Decomposer`) the theorems are proved in order and each proof joins
-    the context of the next. With a pool (anything with `prove_all`: `search.workers.WorkerPool`,
-    `search.ray_backend.RayPool`, `search.lockstep.LockstepPool`) they are proved independently and in parallel, each in the
-    original file's context, so the result does not depend on the number of workers."""
+    With one prover (a search, decomposition: `prover.independent` False) the theorems are
+    proved in order and each proof joins the context of the next. With a pool (lockstep, worker
+    processes, Ray) they are proved independently and in parallel, each in the original file's
+    context, so the result does not depend on the number of workers."""
     source = read_lean_source(path)
     report = FileProof(str(path), str(output))
     names = [d.name for d in sorry_theorems(source)]
-    if hasattr(prover, "prove_all"):
+    on_theorems(names)
+    if prover.independent:
         theorems = [Theorem.from_source(source, name, str(path)) for name in names]
         report.attempts = prover.prove_all(theorems, on_attempt)
     current = source
@@ -74,5 +78,5 @@ def prove_file(prover: Prover, path: Path, output: Path,
             target = next(d for d in find_declarations(current) if d.name == name)
             current = replace_proof(current, target, attempt.proof)
     output.write_text(current, encoding="utf-8")
-    report.final_check = check_file(prover.toolchain, output, CheckOptions(timeout_s=prover.tactic_timeout_s))
+    report.final_check = check_file(prover.toolchain, output, check or CheckOptions(timeout_s=prover.tactic_timeout_s))
     return report

@@ -74,6 +74,15 @@ def _load_model_policy(config: ModelConfig) -> Policy:
     raise ModelConfigError(f"unknown model backend {config.backend!r}: choose one of {', '.join(BACKENDS)}")
 
 
+def load_planner_model(config: ConfigLike = None) -> Policy | None:
+    """The model of a `planner:` section, which proposes `have` chains through its `complete`
+    (None for no section or `rules`: the planner's structural sketches only)."""
+    if config is None:
+        return None
+    config = as_config(config, "planner")
+    return None if config.backend == "rules" else _load_model_policy(config)
+
+
 def load_critic(config: ConfigLike = None) -> Critic:
     """The critic a config describes (`rules`: the heuristic `ShapeCritic`)."""
     config = as_config(config, "critic")

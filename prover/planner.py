@@ -47,8 +47,9 @@ import tempfile
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ContextManager, Protocol
+from typing import Callable, ContextManager, Literal, Protocol
 
+from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S
 from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file
 from lean_prover.prover.prompt import contains_forbidden, format_sketch_prompt
@@ -60,6 +61,10 @@ _INTRO_RE = re.compile(r"^(intro|intros)(\s+[^\s]+)*\s*$")
 _UNSAFE = re.compile(r"#|\b(run_tac|run_cmd|run_elab|run_meta|set_option|unsafe|implemented_by|extern|"
                      r"axiom|import|initialize|macro|syntax|elab|notation|decide\s*\+\s*native)\b")
 _NAT = ("Nat", "ℕ")
+
+
+SketchOrigin = Literal["split-and", "split-iff", "cases-or", "induction", "lm"]
+"""Which rule (or the language model) proposed a sketch."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ class Sketch:
     steps: tuple[HaveStep, ...]
     closing: str
     intros: tuple[str, ...] = ()
-    origin: str = ""  # split-and | split-iff | cases-or | induction | lm
+    origin: SketchOrigin | Literal[""] = ""
     score: float | None = None  # the model's log-prob for LM sketches
 
     def tactics(self) -> list[str]:
@@ -123,7 +128,7 @@ class Planner:
     """Structural and LM-proposed sketches, checked together in one Lean file per theorem."""
 
     def __init__(self, toolchain: Toolchain | None = None, model: Completer | None = None, num_sketches: int = 4,
-                 max_new_tokens: int = 256, options: CheckOptions = CheckOptions(timeout_s=300),
+                 max_new_tokens: int = 256, options: CheckOptions = CheckOptions(timeout_s=LEAN_PROCESS_TIMEOUT_S),
                  lean_gate: Callable[[], ContextManager] = nullcontext) -> None:
         self._toolchain = toolchain
         self.lean_gate = lean_gate  # wraps each Lean run (a batching service's slot; see search.prove)

@@ -107,6 +107,10 @@ class ProofCache:
         """Counts of cached proofs and failures."""
         return {"proofs": self.db["proofs"].count, "failures": self.db["failures"].count}
 
+    def reopen(self) -> "ProofCache":
+        """Another connection to the same file (one per thread: a connection is not shared)."""
+        return ProofCache(self.path)
+
     def close(self) -> None:
         """Close the connection."""
         self.db.conn.close()

@@ -8,7 +8,6 @@ tests start `tests/completion_server.py` on 127.0.0.1 serving that same model.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import socket
@@ -381,14 +380,9 @@ def test_vllm_is_imported_lazily():
 # -- prover suggest -----------------------------------------------------------------------
 
 def run_suggest(argv: list[str], capsys) -> str:
-    from lean_prover.app.suggest_cli import add_suggest_parser
+    from lean_prover.app.cli import build_parser, dispatch
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lean")
-    parser = argparse.ArgumentParser(prog="prover")
-    add_suggest_parser(parser.add_subparsers(dest="command"), common)
-    args = parser.parse_args(["suggest", *argv])
-    assert args.func(args) == 0
+    assert dispatch(build_parser().parse_args(["suggest", *argv])) == 0
     return capsys.readouterr().out
 
 

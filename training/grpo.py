@@ -27,6 +27,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from lean_prover.lean_env.results import TacticState
 from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
@@ -163,8 +164,10 @@ def grpo_dataset(rows: list[PromptRow], count_tokens, budget: int):
 
 
 def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchain,
-               settings: GRPOSettings = GRPOSettings(), reward: RewardConfig = RewardConfig()) -> GRPOResult:
-    """Train the causal LM in `base` with GRPO on `rows`, rewards from Lean; save it to `out`."""
+               settings: GRPOSettings = GRPOSettings(), reward: RewardConfig = RewardConfig(),
+               make_callback: Callable[[LeanReward], object] | None = None) -> GRPOResult:
+    """Train the causal LM in `base` with GRPO on `rows`, rewards from Lean; save it to `out`.
+    `make_callback(reward_function)` may add a `transformers.TrainerCallback` (progress display)."""
     if not rows:
         raise TrainingError("no prompts to train on")
     if settings.max_steps < 1 or settings.num_generations < 2 or settings.prompts_per_step < 1:
@@ -190,7 +193,7 @@ def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchai
         vllm_mode=settings.vllm_mode, logging_steps=1, save_strategy="no", report_to=[], disable_tqdm=True,
         use_cpu=not torch.cuda.is_available(), **settings.extra)
     trainer = GRPOTrainer(model=model, reward_funcs=scorer, args=config, train_dataset=dataset,
-                          processing_class=tokenizer)
+                          processing_class=tokenizer, callbacks=[make_callback(scorer)] if make_callback else None)
     with contextlib.redirect_stdout(sys.stderr):  # the trainer's log lines are progress, not output
         trainer.train()
     rewards = [round(float(e["reward"]), 4) for e in trainer.state.log_history if "reward" in e]
