@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lean_prover.prover.model_config import ModelConfig
-from lean_prover.prover.prompt import format_critic_prompt
+from lean_prover.prover.prompt import context_length, format_critic_prompt, prompt_budget
 from lean_prover.training.critic_data import CriticExample, load_examples
 from lean_prover.training.sft import TrainingError, publish_trained
 
@@ -104,8 +104,8 @@ def train_critic(base: Path, examples: list[CriticExample], out: Path,
         tokenizer.pad_token = tokenizer.eos_token
     model.config.pad_token_id = tokenizer.pad_token_id
     tokenizer.padding_side = "right"
-    context = int(getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 2048))
-    budget = max(8, min(settings.max_prompt_tokens, context))
+    context = context_length(model.config, default=2048)
+    budget = prompt_budget(settings.max_prompt_tokens, context)
     count = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
     prompts = [format_critic_prompt(e.state, budget, count) for e in examples]
     encoded = tokenizer(prompts, add_special_tokens=False, truncation=True, max_length=context)
