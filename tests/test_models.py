@@ -264,7 +264,8 @@ def test_hf_beam_search_k_distinct_and_batch_invariant(tiny):
 
 
 def test_hf_logprob_is_the_sum_of_token_logprobs(tiny):
-    """Greedy decoding: the reported log-prob equals generate()'s own per-step log-softmax scores."""
+    """Greedy decoding: the reported log-prob equals a teacher-forced pass of the raw model over the
+    prompt and the tactic's tokens, terminating newline included."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -276,16 +277,12 @@ def test_hf_logprob_is_the_sum_of_token_logprobs(tiny):
     goal, best = usable[0]
     tokenizer = AutoTokenizer.from_pretrained(str(tiny))
     model = AutoModelForCausalLM.from_pretrained(str(tiny)).eval()
-    ids = tokenizer(format_prompt(goal), return_tensors="pt", add_special_tokens=False)["input_ids"]
-    newline = policy.generator.newline_ids
+    prompt = tokenizer(format_prompt(goal), add_special_tokens=False)["input_ids"]
+    tactic = tokenizer(best.tactic + "\n", add_special_tokens=False)["input_ids"]
     with torch.inference_mode():
-        out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=48,
-                             eos_token_id=[tokenizer.eos_token_id, *newline], pad_token_id=tokenizer.eos_token_id,
-                             output_scores=True, return_dict_in_generate=True)
-        steps = model.compute_transition_scores(out.sequences, out.scores, normalize_logits=True)[0]
-    generated = out.sequences[0, ids.shape[1]:].tolist()
-    assert tokenizer.decode(generated).split("\n")[0].strip() == best.tactic
-    assert math.isclose(best.logprob, float(steps.sum()), abs_tol=1e-3)
+        logprobs = torch.log_softmax(model(input_ids=torch.tensor([prompt + tactic])).logits.float()[0], dim=-1)
+    forced = sum(float(logprobs[len(prompt) - 1 + i, token]) for i, token in enumerate(tactic))
+    assert math.isclose(best.logprob, forced, abs_tol=1e-3)
 
 
 def test_hf_garbage_model_gives_empty_lists(garbage):
