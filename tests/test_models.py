@@ -421,7 +421,7 @@ def test_hf_multiline_completion_for_the_planner(hf_policy):
     assert candidates[0].origin == "split-and"  # structural first; the untrained model's text is filtered
 
 
-def test_prior_weight_mixes_the_model_with_the_rule_based_prior(tiny):
+def test_model_weight_mixes_the_model_with_the_rule_based_prior(tiny):
     from lean_prover.prover.mixture import PRIOR_CANDIDATES, MixturePolicy, mix
     from lean_prover.prover.prior import PriorPolicy
 
@@ -434,6 +434,13 @@ def test_prior_weight_mixes_the_model_with_the_rule_based_prior(tiny):
     assert not isinstance(alone, MixturePolicy)
     with pytest.raises(ModelConfigError, match="prior_weight must be in"):
         load_policy({"backend": "hf", "path": str(tiny), "prior_weight": 1.5})
+    # one name, model_weight; the old key prior_weight is read as 1 − it
+    assert ModelConfig.from_dict({"backend": "hf", "path": "m", "model_weight": 0.75}) == \
+        ModelConfig.from_dict({"backend": "hf", "path": "m", "prior_weight": 0.25})
+    with pytest.raises(ModelConfigError, match="not both"):
+        ModelConfig.from_dict({"backend": "hf", "path": "m", "model_weight": 0.5, "prior_weight": 0.5})
+    with pytest.raises(ModelConfigError, match="model_weight must be in"):
+        ModelConfig.from_dict({"backend": "hf", "path": "m", "model_weight": -0.1})
 
 
 def test_yaml_model_paths_resolve_beside_the_file(tmp_path, tiny):

@@ -77,7 +77,7 @@ MODELS_YAML = """# The shipped default models (regenerate: prover train default-
 policy:
   backend: hf
   path: policy
-  prior_weight: 0.5
+  model_weight: 0.5
 critic:
   backend: hf
   path: critic
