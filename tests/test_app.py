@@ -212,3 +212,10 @@ def test_bench_says_it_reuses_a_finished_folder(tmp_path):
     resumed = []
     run_benchmark(NeverCalled(), problems[:1], tmp_path, info, on_resume=lambda f, n: resumed.append((f, n)))
     assert resumed == [(1, 1)]
+
+
+def test_prove_untrusted_refuses_a_file_that_runs_code_before_lean_sees_it(capsys):
+    untrusted = Path(__file__).resolve().parent / "lean" / "untrusted.lean"
+    assert main(["prove", str(untrusted), "--untrusted", "--lean", "/nonexistent/lean"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "untrusted file runs code while it is elaborated: #eval at" in err
