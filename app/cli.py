@@ -156,7 +156,7 @@ def cmd_check(options: CheckCommand) -> int:
 class _SearchDisplay:
     """Bridges a run of searches to the progress display: each finished attempt is one step of
     the bar (solved so far, Lean calls), and searches in flight in this process add their live
-    Lean calls and expansions (one entry per thread, dropped when its attempt ends)."""
+    Lean calls (one entry per thread, dropped when its attempt ends)."""
 
     def __init__(self, shown: RunProgress):
         self.shown = shown

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import types
 import typing
 from pathlib import Path
@@ -160,6 +161,10 @@ class OutputOptions:
 
     json: bool = option(False, help="print the result as JSON on stdout (no progress bar)")
     quiet: bool = option(False, help="no progress bar and no progress lines on stderr")
+
+    def emit(self, result: dict, text: str) -> None:
+        """Print a command's result on stdout: JSON with --json, else `text`."""
+        print(json.dumps(result, indent=1) if self.json else text)
 
     def progress(self, tag: str = "prover"):
         """The command's progress display (:class:`app.progress.RunProgress`)."""

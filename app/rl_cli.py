@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from pathlib import Path
 from typing import Callable
 
@@ -76,10 +75,6 @@ class TrainerOptions(OutputOptions, LeanOptions):
             return Path(self.base_model)
         out = Path(self.out)
         return build_base_model(out.with_name(out.name + ".base"), problems)
-
-    def emit(self, result: dict, text: str) -> None:
-        """Print the result: JSON with --json, else `text`."""
-        print(json.dumps(result, indent=1) if self.json else text)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
