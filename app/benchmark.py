@@ -9,22 +9,42 @@ import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypedDict
 
-from lean_prover.lean_env.dojo import Theorem
 from lean_prover.prover import __version__
 from lean_prover.prover.suite import Problem
+from lean_prover.search.attempt import AttemptStatus, AttemptStop, ProofAttempt, Prover
 from lean_prover.search.baseline import AUTOMATION_TACTICS, run_baseline
-from lean_prover.search.prove import ProofAttempt, Prover
-from lean_prover.search.runs import drop_partial_line, read_resumable_rows
+from lean_prover.search.runs import OnRow, ResumableRun
 
 RESULTS = "results.jsonl"
 REPORT = "report.md"
 PLOT = "solved.png"
 
 
-class BenchmarkError(RuntimeError):
-    """A benchmark run that cannot start or continue; the message is one line."""
+class BenchRow(TypedDict):
+    """One line of `results.jsonl`: a problem, its attempt, the baseline's verdict, the run's settings."""
+
+    name: str
+    split: str
+    topic: str
+    difficulty: int
+    status: AttemptStatus
+    proof: str
+    time_s: float
+    lean_calls: int
+    expansions: int
+    probes: int
+    stop_reason: AttemptStop
+    detail: str
+    baseline_solved_by: list[str] | None  # None: baseline not run; []: no automation tactic proved it
+    suite: str
+    search: dict
+    model: str
+    seed: int
+    versions: dict[str, str]
+    finished_at: float
+    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -45,60 +65,35 @@ class RunInfo:
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-def load_finished(out_dir: Path, info: RunInfo) -> dict[str, dict]:
-    """Rows already in `results.jsonl` (for resuming); refuses rows of another configuration."""
-    try:
-        return read_resumable_rows(out_dir / RESULTS, info.fingerprint())
-    except ValueError as exc:
-        raise BenchmarkError(str(exc)) from None
-
-
 def run_benchmark(
     prover: Prover, problems: list[Problem], out_dir: Path, info: RunInfo, baseline: bool = True,
-    on_row: Callable[[dict, int, int], None] = lambda _r, _i, _n: None,
-) -> list[dict]:
-    """Prove each problem not already in `out_dir/results.jsonl`, appending a row as each ends."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    finished = load_finished(out_dir, info)
-    todo = [p for p in problems if p.name not in finished]
+    on_row: OnRow = lambda _r, _i, _n: None, on_resume: Callable[[int, int], None] = lambda _f, _n: None,
+) -> list[BenchRow]:
+    """Prove each problem not already in `out_dir/results.jsonl`, appending a row as each ends.
+    `on_resume(finished, total)` is told, before any work, how many problems the folder already
+    holds (a resumed run, or a finished folder reused as it is)."""
+    run = ResumableRun(out_dir / RESULTS, info.fingerprint())
+    todo = run.pending(problems)
+    on_resume(len(problems) - len(todo), len(problems))
     automation = run_baseline(prover.toolchain, todo) if baseline and todo else {}
-    path = out_dir / RESULTS
-    drop_partial_line(path)
-    by_name, already = {p.name: p for p in todo}, len(finished)
-    with path.open("a", encoding="utf-8") as sink:
-        def record(problem: Problem, attempt: ProofAttempt) -> None:
-            row = {
-                "name": problem.name, "split": problem.split, "topic": problem.topic,
-                "difficulty": problem.difficulty, "status": attempt.status, "proof": attempt.proof,
-                "time_s": attempt.time_s, "lean_calls": attempt.lean_calls, "expansions": attempt.expansions,
-                "probes": attempt.probes, "stop_reason": attempt.stop_reason, "detail": attempt.detail,
-                "baseline_solved_by": automation[problem.name].solved_by if problem.name in automation else None,
-                "suite": info.suite, "search": info.search, "model": info.model, "seed": info.seed,
-                "versions": {"prover": __version__, "lean": info.lean, "python": platform.python_version()},
-                "fingerprint": info.fingerprint(), "finished_at": time.time(),
-            }
-            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
-            sink.flush()
-            finished[problem.name] = row
-            on_row(row, len(finished) - already, len(todo))
 
-        if hasattr(prover, "prove_all"):  # a worker pool (search.workers): rows in the order they finish
-            theorems = [Theorem.from_statement(p.lean_text("by sorry"), name=p.name) for p in todo]
-            prover.prove_all(theorems, lambda attempt: record(by_name[attempt.name], attempt))
-        else:
-            for problem in todo:
-                record(problem, _attempt(prover, problem))
-    return [finished[p.name] for p in problems if p.name in finished]
+    def make_row(problem: Problem, attempt: ProofAttempt) -> dict:  # BenchRow less the fingerprint
+        return {
+            "name": problem.name, "split": problem.split, "topic": problem.topic,
+            "difficulty": problem.difficulty, "status": attempt.status, "proof": attempt.proof,
+            "time_s": attempt.time_s, "lean_calls": attempt.lean_calls, "expansions": attempt.expansions,
+            "probes": attempt.probes, "stop_reason": attempt.stop_reason, "detail": attempt.detail,
+            "baseline_solved_by": automation[problem.name].solved_by if problem.name in automation else None,
+            "suite": info.suite, "search": info.search, "model": info.model, "seed": info.seed,
+            "versions": {"prover": __version__, "lean": info.lean, "python": platform.python_version()},
+            "finished_at": time.time(),
+        }
+
+    run.prove(prover, todo, make_row, on_row)
+    return run.rows(problems)
 
 
-def _attempt(prover: Prover, problem: Problem) -> ProofAttempt:
-    try:
-        return prover.prove(Theorem.from_statement(problem.lean_text("by sorry"), name=problem.name))
-    except Exception as exc:  # one problem's failure must not end the run
-        return ProofAttempt(problem.name, "error", detail=f"{type(exc).__name__}: {exc}")
-
-
-def summary(rows: list[dict]) -> dict:
+def summary(rows: list[BenchRow]) -> dict:
     """Counts for the table and the report."""
     proved = sum(r["status"] == "proved" for r in rows)
     with_baseline = [r for r in rows if r.get("baseline_solved_by") is not None]
@@ -112,7 +107,7 @@ def summary(rows: list[dict]) -> dict:
     }
 
 
-def summary_table(rows: list[dict]) -> str:
+def summary_table(rows: list[BenchRow]) -> str:
     """A plain-text table: one line per problem, then the totals."""
     lines = [f"{'problem':40} {'prover':12} {'baseline':18} {'time s':>8} {'calls':>6}"]
     for r in rows:
@@ -125,7 +120,7 @@ def summary_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_report(rows: list[dict], out_dir: Path, info: RunInfo) -> tuple[Path, Path]:
+def write_report(rows: list[BenchRow], out_dir: Path, info: RunInfo) -> tuple[Path, Path]:
     """Write `report.md` and `solved.png` (problems solved against time) into `out_dir`."""
     plot = out_dir / PLOT
     _plot(rows, plot)
@@ -150,10 +145,11 @@ def write_report(rows: list[dict], out_dir: Path, info: RunInfo) -> tuple[Path, 
     return report, plot
 
 
-def _plot(rows: list[dict], path: Path) -> None:
+def _plot(rows: list[BenchRow], path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     times = sorted(r["time_s"] for r in rows if r["status"] == "proved")
     figure, axes = plt.subplots(figsize=(6, 4), dpi=100)
@@ -163,6 +159,7 @@ def _plot(rows: list[dict], path: Path) -> None:
     axes.set_xlabel("time per problem (s)")
     axes.set_ylabel("problems solved")
     axes.set_ylim(0, max(1, len(rows)))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count: no fractional ticks
     axes.set_title(f"solved against time ({len(rows)} problems)")
     axes.legend(loc="lower right")
     figure.tight_layout()

@@ -1,89 +1,153 @@
 """`build_prover`: one place that turns a command's options into a prover.
 
-The model config is read once; from it come the policy, the critic (for critic-guided
-searches), the planner (structural sketches, plus LM `have` chains when the config has a
-`planner:` section), the engine (one Lean process per batch, or a persistent session), the
-proof cache, decomposition, and the pool that runs several searches (lockstep threads,
-worker processes or Ray actors).
+The model config is read once (when :class:`SearchOptions` are validated); from it one
+:class:`search.spec.ProverSpec` wires the policy, the critic (for critic-guided searches), the
+planner (structural sketches, plus LM `have` chains when the config has a `planner:`
+section), the engine (`--engine`), the proof cache and decomposition; `build_prover` then
+picks what runs it: one prover in this process, a lockstep pool (`--concurrency`), worker
+processes (`--workers`) or Ray actors (`--ray-address`).
 """
 
 from __future__ import annotations
 
-import argparse
-from typing import Callable
+import dataclasses
+from pathlib import Path
+from typing import Callable, Literal
 
-from lean_prover.lean_env.errors import LeanEnvError
+from lean_prover.app.options import LeanOptions, OutputOptions, at_least, option, positive
+from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S, THEOREM_TIME_LIMIT_S
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.prover.model_config import ModelsConfig
-from lean_prover.prover.models import load_critic, load_policy
-from lean_prover.search.cache import ProofCache
-from lean_prover.search.config import SearchConfig
-from lean_prover.search.decompose import Decomposer
-from lean_prover.search.lockstep import LockstepPool
-from lean_prover.search.prove import Prover
+from lean_prover.search.attempt import Prover
+from lean_prover.search.config import Algorithm, SearchConfig
+from lean_prover.search.engines import EngineKind
+from lean_prover.search.lockstep import LockedPolicy, LockstepPool
 from lean_prover.search.ray_backend import RayPool
+from lean_prover.search.spec import ProverSpec
 from lean_prover.search.types import Budget, BudgetMeter
-from lean_prover.search.workers import ProverSpec, WorkerPool
+from lean_prover.search.workers import WorkerPool
 
 
-def read_models(path: str | None) -> ModelsConfig:
-    """The models of a `--model CONFIG.yaml` (the rule-based prior and critic without one)."""
-    return ModelsConfig.from_yaml(path) if path else ModelsConfig()
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SearchOptions(OutputOptions, LeanOptions):
+    """The search, model, engine and pool options of `prover prove` and `prover bench`."""
+
+    search: Algorithm = option("bfs", help="search algorithm")
+    budget: int = option(64, metavar="N", help="node expansions per theorem")
+    max_lean_calls: int = option(12, metavar="N", help="Lean round trips per theorem")
+    time_limit: float = option(THEOREM_TIME_LIMIT_S, metavar="S", help="seconds of search per theorem")
+    width: int = option(8, metavar="K", help="tactics tried per state")
+    seed: int = option(0, metavar="N", help="random seed of the search and of sampling policies "
+                       "(a fixed seed gives the same results)")
+    timeout: float = option(LEAN_PROCESS_TIMEOUT_S, metavar="S", help="wall-clock limit of one Lean process")
+    cache: str | None = option(None, metavar="DB", help="SQLite proof cache shared across runs")
+    model: str | None = option(None, metavar="CONFIG.yaml", help="model config (policy/critic/planner sections); "
+                               "default: rule-based prior and heuristic critic")
+    decompose: bool = option(True, negatable=True,
+                             help="when direct search fails, split the theorem with planner sketches")
+    max_depth: int = option(1, metavar="N", help="levels of decomposition below the theorem")
+    workers: int = option(1, metavar="N", help="prover processes, each with its own Lean runs")
+    concurrency: int = option(1, metavar="N", help="searches at once in this process, sharing Lean runs: far "
+                              "fewer Lean start-ups, same results unless --time-limit binds")
+    retries: int = option(1, metavar="N", help="re-runs of a task whose worker died")
+    engine: EngineKind = option("file", help="how probes reach Lean: one process per batch (file), or one "
+                                "persistent `lean --worker` (session; see the README for its memory on the "
+                                "embedded Lean)")
+    ray_address: str | None = option(None, metavar="ADDR", help="prove on a Ray cluster (`auto`, "
+                                     "`ray://HOST:10001`; one actor per --workers, default one per cluster CPU)")
+    models: ModelsConfig = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for flag, value in (("--budget", self.budget), ("--max-lean-calls", self.max_lean_calls),
+                            ("--workers", self.workers), ("--concurrency", self.concurrency)):
+            at_least(value, 1, flag)
+        for flag, value in (("--retries", self.retries), ("--max-depth", self.max_depth)):
+            at_least(value, 0, flag)
+        positive(self.time_limit, "--time-limit")
+        positive(self.timeout, "--timeout")
+        if self.concurrency > 1 and (self.workers > 1 or self.ray_address or self.engine == "session"):
+            raise ValueError("--concurrency batches one process's file-engine runs: use it without "
+                             "--workers, --ray-address and --engine session")
+        if self.engine == "session" and (self.workers > 1 or self.ray_address):
+            raise ValueError("--engine session runs in one process: use it without --workers/--ray-address")
+        self.search_config()
+        object.__setattr__(self, "models", ModelsConfig.from_yaml(self.model) if self.model else ModelsConfig())
+
+    def search_config(self) -> SearchConfig:
+        """The search settings."""
+        return SearchConfig(algorithm=self.search, width=self.width, seed=self.seed,
+                            budget=Budget(self.budget, self.max_lean_calls, self.time_limit))
+
+    def fingerprint_settings(self) -> dict:
+        """The settings a resumed benchmark must share (parallelism and engine excluded: they do
+        not change results)."""
+        return {"algorithm": self.search, "width": self.width, "budget": self.budget,
+                "max_lean_calls": self.max_lean_calls, "time_limit": self.time_limit,
+                **({"decompose": True, "max_depth": self.max_depth} if self.decompose else {})}
+
+    def model_label(self) -> str:
+        """`rules`, or the policy's backend and where it comes from (for run fingerprints and reports)."""
+        policy = self.models.policy
+        where = policy.path or policy.url
+        return f"{policy.backend}:{where}" if where else policy.backend
 
 
-def model_label(models: ModelsConfig) -> str:
-    """`rules`, or the policy's backend and where it comes from (for run fingerprints and reports)."""
-    policy = models.policy
-    where = policy.path or policy.url
-    return f"{policy.backend}:{where}" if where else policy.backend
+def build_prover(options: SearchOptions, toolchain: Toolchain,
+                 on_status: Callable[[BudgetMeter], None] | None = None) -> Prover:
+    """The prover the options describe (module docstring); `on_status` sees each search step of
+    the searches that run in this process."""
+    spec = ProverSpec(toolchain, options.search_config(), options.models, options.cache, options.timeout,
+                      options.decompose, options.max_depth, options.engine)
+    if options.concurrency > 1:
+        planner_model = spec.planner_model()
+        shared_planner = LockedPolicy(planner_model) if planner_model is not None else None
+        wrap = (lambda replica: spec.decomposer(replica, shared_planner)) if options.decompose else None
+        return LockstepPool(spec.search_prover(on_status), options.concurrency, wrap=wrap)
+    if options.ray_address:
+        return RayPool(spec, options.ray_address, workers=options.workers if options.workers > 1 else None,
+                       retries=options.retries)
+    if options.workers > 1:
+        return WorkerPool(spec, options.workers, options.retries)
+    return spec.build(on_status)
 
 
-def search_config(args: argparse.Namespace) -> SearchConfig:
-    """The search settings of the options."""
-    try:
-        return SearchConfig(algorithm=args.search, width=args.width, seed=args.seed,
-                            budget=Budget(args.budget, args.max_lean_calls, args.time_limit))
-    except ValueError as exc:
-        raise LeanEnvError(str(exc)) from exc
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ProveOptions(SearchOptions):
+    """`prover prove FILE` / `prover prove --statement TEXT`."""
+
+    file: str | None = option(None, positional=True, metavar="FILE.lean", help="the Lean file whose `sorry`s to fill")
+    statement: str | None = option(None, metavar="TEXT",
+                                   help='prove one statement, e.g. "theorem t (p : Prop) (h : p) : p"')
+    out: str | None = option(None, metavar="FILE", help="where to write the proved file (default: FILE.proved.lean)")
+    trace: str | None = option(None, metavar="FILE", help="write each search tree as JSON here")
+    untrusted: bool = option(False, help="refuse a file that runs code while it is elaborated (#eval, run_cmd, "
+                             "macros, …) before Lean sees it, as `prover check --untrusted` does")
+
+    def __post_init__(self) -> None:
+        if not self.file and not self.statement:
+            raise ValueError("give a FILE.lean or --statement")
+        if self.file and self.statement:
+            raise ValueError("give a FILE.lean or --statement, not both")
+        super().__post_init__()
+
+    def output(self) -> Path:
+        """Where the proved file goes."""
+        path = Path(self.file or "")
+        return Path(self.out) if self.out else path.with_name(path.stem + ".proved.lean")
 
 
-def build_prover(args: argparse.Namespace, toolchain: Toolchain, models: ModelsConfig,
-                 on_status: Callable[[BudgetMeter], None] | None = None):
-    """The prover the options describe: a lockstep pool (`--concurrency` > 1), a worker pool
-    (`--workers` > 1), a Ray pool (`--ray-address`), or one prover in this process; each wrapped
-    in decomposition with `--decompose`."""
-    if args.workers < 1 or args.retries < 0 or args.max_depth < 0:
-        raise LeanEnvError("--workers must be at least 1, --retries and --max-depth at least 0")
-    if args.concurrency < 1:
-        raise LeanEnvError("--concurrency must be at least 1")
-    if args.concurrency > 1:
-        if args.workers > 1 or args.ray_address or args.engine == "session":
-            raise LeanEnvError("--concurrency batches one process's file-engine runs: use it without "
-                               "--workers, --ray-address and --engine session")
-        decompose = (lambda replica: Decomposer(replica, max_depth=args.max_depth)) if args.decompose else None
-        return LockstepPool(_one_prover(args, toolchain, models, on_status), args.concurrency, wrap=decompose)
-    if args.workers > 1 or args.ray_address:
-        if args.engine == "session":
-            raise LeanEnvError("--engine session runs in one process: use it without --workers/--ray-address")
-        spec = ProverSpec(toolchain, search_config(args), models, args.cache, args.timeout, args.decompose,
-                          args.max_depth)
-        if args.ray_address:
-            return RayPool(spec, args.ray_address, workers=args.workers if args.workers > 1 else None,
-                           retries=args.retries)
-        return WorkerPool(spec, args.workers, args.retries)
-    prover = _one_prover(args, toolchain, models, on_status)
-    return Decomposer(prover, max_depth=args.max_depth) if args.decompose else prover
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BenchOptions(SearchOptions):
+    """`prover bench SUITE`."""
 
+    suite: str = option(positional=True, help="`core`, a suite .jsonl, or a miniF2F/ProofNet checkout")
+    split: Literal["dev", "test", "valid", "all"] | None = option(None, help="which split (default: every problem)")
+    limit: int | None = option(None, metavar="K", help="first K problems only")
+    out: str = option("bench-out", metavar="DIR", help="results folder (resumed if present)")
+    baseline: bool = option(True, flags=("--no-baseline",), help="skip Lean's one-shot automation baseline")
+    decompose: bool = option(False, negatable=True,
+                             help="when direct search fails, split the theorem with planner sketches")
 
-def _one_prover(args: argparse.Namespace, toolchain: Toolchain, models: ModelsConfig,
-                on_status: Callable[[BudgetMeter], None] | None) -> Prover:
-    cache = ProofCache(args.cache) if args.cache else None
-    policy = load_policy(models.policy)
-    critic = load_critic(models.critic) if args.search in ("critic-bfs", "mcts") else None
-    session = None
-    if args.engine == "session":
-        from lean_prover.lean_env.session import LeanSession
-
-        session = LeanSession(toolchain)
-    return Prover(toolchain, policy, search_config(args), critic, cache, progress=on_status,
-                  tactic_timeout_s=args.timeout, session=session)
+    def __post_init__(self) -> None:
+        at_least(self.limit, 1, "--limit")
+        super().__post_init__()

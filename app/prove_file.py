@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from lean_prover.lean_env.dojo import Theorem
 from lean_prover.lean_env.source import Declaration, find_declarations
 from lean_prover.lean_env.verify import CheckOptions, FileResult, check_file, read_lean_source
-from lean_prover.search.prove import ProofAttempt, Prover
+from lean_prover.search.attempt import OnAttempt, ProofAttempt, Prover
 
 
 @dataclass
@@ -46,18 +46,22 @@ def replace_proof(source: str, declaration: Declaration, proof: str) -> str:
     return source[:declaration.body_start] + " " + proof + source[declaration.end:]
 
 
-def prove_file(prover: Prover, path: Path, output: Path,
-               on_attempt: Callable[[ProofAttempt], None] = lambda _a: None) -> FileProof:
-    """Prove the `sorry` theorems of `path`, write the file to `output` and re-check it whole.
+def prove_file(prover: Prover, path: Path, output: Path, on_attempt: OnAttempt = lambda _a: None,
+               on_theorems: Callable[[list[str]], None] = lambda _n: None,
+               check: CheckOptions | None = None) -> FileProof:
+    """Prove the `sorry` theorems of `path`, write the file to `output` and re-check it whole
+    (with `check`, by default the prover's Lean timeout). `on_theorems` is told the names of
+    the theorems to prove before the first search starts.
 
-    With a prover (`Prover`, `Decomposer`) the theorems are proved in order and each proof joins
-    the context of the next. With a pool (anything with `prove_all`: `search.workers.WorkerPool`,
-    `search.ray_backend.RayPool`, `search.lockstep.LockstepPool`) they are proved independently and in parallel, each in the
-    original file's context, so the result does not depend on the number of workers."""
+    With one prover (a search, decomposition: `prover.independent` False) the theorems are
+    proved in order and each proof joins the context of the next. With a pool (lockstep, worker
+    processes, Ray) they are proved independently and in parallel, each in the original file's
+    context, so the result does not depend on the number of workers."""
     source = read_lean_source(path)
     report = FileProof(str(path), str(output))
     names = [d.name for d in sorry_theorems(source)]
-    if hasattr(prover, "prove_all"):
+    on_theorems(names)
+    if prover.independent:
         theorems = [Theorem.from_source(source, name, str(path)) for name in names]
         report.attempts = prover.prove_all(theorems, on_attempt)
     current = source
@@ -76,6 +80,7 @@ def prove_file(prover: Prover, path: Path, output: Path,
     output.write_bytes(current.encode("utf-8"))
     # The original file is the problem: statements kept, nothing added (the prover copies the
     # statements byte for byte, so the token comparison suffices and Lean compiles only the result).
-    report.final_check = check_file(prover.toolchain, output, CheckOptions(
-        timeout_s=prover.tactic_timeout_s, problem=source, compare_elaborated=False))
+    options = replace(check or CheckOptions(timeout_s=prover.tactic_timeout_s), problem=source,
+                      compare_elaborated=False)
+    report.final_check = check_file(prover.toolchain, output, options)
     return report

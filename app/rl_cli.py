@@ -2,50 +2,114 @@
 
 Wiring (in `app/train_cli.py`'s `add_train_parser`, on the `train` sub-subparsers)::
 
-    add_rl_parsers(commands, common_parent)
+    add_rl_parsers(commands)
 
-Each command prints its result (a short text, or JSON with `--json`) and its progress on stderr;
-problems are raised as `TrainCommandError` with a one-line message (exit status 2).
+Each command prints its result (a short text, or JSON with `--json`) and its progress on stderr
+(a bar of optimizer steps on a terminal); problems are raised as `CommandError` with a one-line
+message (exit status 2).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 from pathlib import Path
+from typing import Callable
 
-from lean_prover.app.console import TrainCommandError, progress
+from lean_prover.app.console import CommandError
+from lean_prover.app.options import LeanOptions, OutputOptions, add_options, at_least, model_folder, option
+from lean_prover.app.progress import RunProgress
+from lean_prover.prover.model_config import ModelConfig
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.suite import SuiteError
 
 
-def _progress(message: str) -> None:
-    progress(message, "train")
+def register(commands, name: str, options_class: type, command: Callable, summary: str) -> argparse.ArgumentParser:
+    """Add one `train` command: its options' flags, and the function that runs it."""
+    parser = add_options(commands.add_parser(name, help=summary, description=summary), options_class)
+    parser.set_defaults(func=command)
+    return parser
 
 
-def _toolchain(args: argparse.Namespace):
-    from lean_prover.lean_env.toolchain import resolve_toolchain
+def trainer_progress(shown: RunProgress, description: str, total: int, counted: Callable[[], dict] = dict):
+    """A `transformers.TrainerCallback` that moves a bar per optimizer step and shows the latest
+    logged loss or reward, plus `counted()` (e.g. Lean runs so far)."""
+    from transformers import TrainerCallback
 
-    return resolve_toolchain(lean_command=args.lean, project=args.project, progress=_progress)
+    class TrainerProgress(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            shown.phase(description, total=total)
+
+        def on_step_end(self, args, state, control, **kwargs):
+            shown.advance()
+            shown.set(**counted())
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            latest = {k: round(float(v), 4) for k, v in (logs or {}).items() if k in ("loss", "reward")}
+            if latest:
+                shown.set(**latest)
+
+    return TrainerProgress()
 
 
-def _base_model(args: argparse.Namespace, problems: list) -> Path:
-    """The `--base-model` folder, or the untrained tiny GPT-2 built under `--out`'s parent."""
-    from lean_prover.training.base_model import build_base_model
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TrainerOptions(OutputOptions, LeanOptions):
+    """What the GRPO and critic commands share: where to write, the base model, the trainer's basics."""
 
-    if args.base_model:
-        if not (Path(args.base_model) / "config.json").is_file():
-            raise TrainCommandError(f"--base-model {args.base_model}: not a save_pretrained model folder (no config.json)")
-        return Path(args.base_model)
-    out = Path(args.out)
-    return build_base_model(out.with_name(out.name + ".base"), problems)
+    out: str = option(metavar="DIR", required=True, help="where to save the trained model")
+    base_model: str | None = option(None, metavar="PATH", help="a save_pretrained causal LM (default: untrained "
+                                    "tiny GPT-2 built beside --out)")
+    learning_rate: float = option(1e-5, metavar="LR", help="learning rate")
+    bf16: bool = option(False, help="train in bfloat16 (GPUs)")
+    threads: int = option(0, metavar="N", help="torch CPU threads (0: torch's default)")
+    seed: int = option(0, metavar="N", help="random seed of the trainer")
+
+    def __post_init__(self) -> None:
+        model_folder(self.base_model, "--base-model")
+
+    def base(self, problems: list) -> Path:
+        """The `--base-model` folder, or the untrained tiny GPT-2 built under `--out`'s parent."""
+        from lean_prover.training.base_model import build_base_model
+
+        if self.base_model:
+            return Path(self.base_model)
+        out = Path(self.out)
+        return build_base_model(out.with_name(out.name + ".base"), problems)
 
 
-def _emit(args: argparse.Namespace, result: dict, text: str) -> None:
-    print(json.dumps(result, indent=1) if args.json else text)
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GRPOOptions(TrainerOptions):
+    """`prover train grpo`."""
+
+    suite: str = option("core", help="`core`, a pool .jsonl, or a suite path")
+    split: str = option("dev", help="training split")
+    limit: int | None = option(None, metavar="K", help="first K problems")
+    steps_file: str | None = option(None, metavar="JSONL", help="expert-iteration steps: their intermediate "
+                                    "states too")
+    steps: int = option(50, metavar="N", help="optimizer steps")
+    generations: int = option(4, metavar="N", help="completions per prompt")
+    prompts_per_step: int = option(2, metavar="N", help="prompts per optimizer step")
+    max_completion_length: int = option(32, metavar="TOKENS", help="tokens per completion")
+    beta: float = option(0.0, metavar="B", help="KL weight")
+    temperature: float = option(1.0, metavar="T", help="sampling temperature")
+    step_reward: float = option(1.0, metavar="R", help="reward of an accepted step")
+    proof_reward: float = option(1.0, metavar="R", help="reward of a step that closes the proof")
+    use_vllm: bool = option(False, help="generate with vLLM (GPU)")
+    vllm_mode: str = option("colocate", help="colocate (vLLM on the training GPUs) or server (`trl vllm-serve`)")
+    accelerate_config: str | None = option(None, metavar="YAML", help="run under `accelerate launch "
+                                           "--config_file YAML` (several GPUs)")
+
+    def __post_init__(self) -> None:
+        for flag, value in (("--steps", self.steps), ("--prompts-per-step", self.prompts_per_step),
+                            ("--limit", self.limit), ("--max-completion-length", self.max_completion_length)):
+            at_least(value, 1, flag)
+        at_least(self.generations, 2, "--generations")
+        if self.vllm_mode not in ("colocate", "server"):
+            raise ValueError(f"--vllm-mode must be colocate or server (got {self.vllm_mode!r})")
+        super().__post_init__()
 
 
-def cmd_grpo(args: argparse.Namespace) -> int:
+def cmd_grpo(options: GRPOOptions) -> int:
     """GRPO on a suite's initial states (and a step file's intermediate states), rewards from Lean."""
     from lean_prover.prover.suite import load_suite
     from lean_prover.training.data import DataError, load_steps
@@ -53,132 +117,132 @@ def cmd_grpo(args: argparse.Namespace) -> int:
     from lean_prover.training.rewards import RewardConfig, RewardError
     from lean_prover.training.sft import TrainingError
 
-    if args.steps < 1 or args.generations < 2 or args.prompts_per_step < 1 or (args.limit is not None and args.limit < 1):
-        raise TrainCommandError("--steps, --prompts-per-step and --limit must be at least 1, --generations at least 2")
     try:
-        problems = load_suite(args.suite, split=args.split, limit=args.limit)
-        toolchain = _toolchain(args)
-        _progress(f"initial states of {len(problems)} problems (one Lean run)")
-        rows = suite_prompts(toolchain, problems)
-        if args.steps_file:
-            rows += step_prompts(load_steps(Path(args.steps_file)), problems)
-        settings = GRPOSettings(max_steps=args.steps, num_generations=args.generations,
-                                prompts_per_step=args.prompts_per_step, max_completion_length=args.max_completion_length,
-                                learning_rate=args.learning_rate, beta=args.beta, temperature=args.temperature,
-                                seed=args.seed, bf16=args.bf16, use_vllm=args.use_vllm, vllm_mode=args.vllm_mode,
-                                threads=args.threads)
-        base = _base_model(args, problems)
-        _progress(f"GRPO: {len(rows)} prompts, {args.steps} steps × {args.prompts_per_step} prompts × "
-                  f"{args.generations} completions")
-        reward = RewardConfig(step=args.step_reward, proof=args.proof_reward)
-        if args.accelerate_config:
-            result = train_grpo_launched(base, rows, Path(args.out), settings, args.accelerate_config, args.lean, reward)
-        else:
-            result = train_grpo(base, rows, Path(args.out), toolchain, settings, reward)
+        problems = load_suite(options.suite, split=options.split, limit=options.limit)
+        toolchain = options.toolchain("train")
+        with options.progress("train") as shown:
+            shown.note(f"initial states of {len(problems)} problems (one Lean run)")
+            rows = suite_prompts(toolchain, problems)
+            if options.steps_file:
+                rows += step_prompts(load_steps(Path(options.steps_file)), problems)
+            settings = GRPOSettings(max_steps=options.steps, num_generations=options.generations,
+                                    prompts_per_step=options.prompts_per_step,
+                                    max_completion_length=options.max_completion_length,
+                                    learning_rate=options.learning_rate, beta=options.beta,
+                                    temperature=options.temperature, seed=options.seed, bf16=options.bf16,
+                                    use_vllm=options.use_vllm, vllm_mode=options.vllm_mode, threads=options.threads)
+            base = options.base(problems)
+            shown.note(f"GRPO: {len(rows)} prompts, {options.steps} steps × {options.prompts_per_step} prompts × "
+                       f"{options.generations} completions")
+            reward = RewardConfig(step=options.step_reward, proof=options.proof_reward)
+            if options.accelerate_config:
+                result = train_grpo_launched(base, rows, Path(options.out), settings, options.accelerate_config,
+                                             options.lean, reward)
+            else:
+                result = train_grpo(base, rows, Path(options.out), toolchain, settings, reward,
+                                    make_callback=lambda scorer: trainer_progress(
+                                        shown, "GRPO", options.steps, lambda: {"lean_runs": scorer.lean_runs}))
     except (SuiteError, DataError, RewardError, TrainingError, ModelConfigError) as exc:
-        raise TrainCommandError(str(exc)) from None
+        raise CommandError(str(exc)) from None
     data = result.to_dict()
-    _emit(args, data, f"GRPO: {data['steps']} steps on {data['prompts']} prompts, rewards per step "
-          f"{data['rewards']}, verdicts {data['verdicts']}, {data['lean_runs']} Lean runs → {data['path']}")
+    options.emit(data, f"GRPO: {data['steps']} steps on {data['prompts']} prompts, rewards per step "
+                 f"{data['rewards']}, verdicts {data['verdicts']}, {data['lean_runs']} Lean runs → {data['path']}")
     return 0
 
 
-def cmd_critic(args: argparse.Namespace) -> int:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CriticOptions(TrainerOptions):
+    """`prover train critic`."""
+
+    traces: list[str] = option(positional=True, nargs="+", metavar="TRACE",
+                               help="search.jsonl / `prover prove --trace` files or run folders")
+    examples_out: str | None = option(None, metavar="JSONL", help="also write the labelled states here")
+    discount: float = option(0.9, metavar="D", help="target = discount ** distance")
+    learning_rate: float = option(1e-3, metavar="LR", help="learning rate")
+    epochs: float = option(10.0, metavar="E", help="epochs over the labelled states")
+    max_prompt_tokens: int = option(ModelConfig().max_prompt_tokens, metavar="TOKENS",
+                                    help="prompt budget of a state (as the critic's model config will use it)")
+
+    def __post_init__(self) -> None:
+        if not 0 < self.discount <= 1:
+            raise ValueError("--discount must be in (0, 1]")
+        at_least(self.max_prompt_tokens, 1, "--max-prompt-tokens")
+        super().__post_init__()
+
+
+def cmd_critic(options: CriticOptions) -> int:
     """Critic examples from search trees, then fine-tune a sequence classifier on them."""
     from lean_prover.prover.suite import load_suite
     from lean_prover.training.critic_data import (CriticDataError, examples_from_rows, read_attempts, save_examples,
-                                      trace_files)
+                                                  trace_files)
     from lean_prover.training.critic_train import CriticSettings, train_critic
     from lean_prover.training.sft import TrainingError
 
     try:
-        attempts = [a for path in trace_files([Path(p) for p in args.traces]) for a in read_attempts(path)]
+        attempts = [a for path in trace_files([Path(p) for p in options.traces]) for a in read_attempts(path)]
         examples = examples_from_rows(attempts)
         positives = sum(e.label for e in examples)
-        _progress(f"{len(attempts)} search trees → {len(examples)} labelled states "
-                  f"({positives} provable, {len(examples) - positives} dead ends)")
-        if args.examples_out:
-            save_examples(examples, Path(args.examples_out))
-        base = _base_model(args, load_suite("core", split="dev"))
-        result = train_critic(base, examples, Path(args.out),
-                              CriticSettings(learning_rate=args.learning_rate, epochs=args.epochs,
-                                             discount=args.discount, max_prompt_tokens=args.max_prompt_tokens,
-                                             seed=args.seed, bf16=args.bf16, threads=args.threads))
+        with options.progress("train") as shown:
+            shown.note(f"{len(attempts)} search trees → {len(examples)} labelled states "
+                       f"({positives} provable, {len(examples) - positives} dead ends)")
+            if options.examples_out:
+                save_examples(examples, Path(options.examples_out))
+            base = options.base(load_suite("core", split="dev"))
+            settings = CriticSettings(learning_rate=options.learning_rate, epochs=options.epochs,
+                                      discount=options.discount, max_prompt_tokens=options.max_prompt_tokens,
+                                      seed=options.seed, bf16=options.bf16, threads=options.threads)
+            result = train_critic(base, examples, Path(options.out), settings,
+                                  callbacks=[trainer_progress(shown, "critic", settings.optimizer_steps(len(examples)))])
     except (CriticDataError, TrainingError, SuiteError) as exc:
-        raise TrainCommandError(str(exc)) from None
+        raise CommandError(str(exc)) from None
     data = result.to_dict()
-    _emit(args, data, f"critic: {data['examples']} examples ({data['positives']} provable), {data['steps']} steps, "
-          f"loss {data['first_loss']} → {data['last_loss']}, train accuracy {data['train_accuracy']} → "
-          f"{data['path']} (critic config: backend hf, max_prompt_tokens {data['max_prompt_tokens']})")
+    options.emit(data, f"critic: {data['examples']} examples ({data['positives']} provable), {data['steps']} steps, "
+                 f"loss {data['first_loss']} → {data['last_loss']}, train accuracy {data['train_accuracy']} → "
+                 f"{data['path']} (critic config: backend hf, max_prompt_tokens {data['max_prompt_tokens']})")
     return 0
 
 
-def cmd_pool(args: argparse.Namespace) -> int:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PoolOptions(OutputOptions, LeanOptions):
+    """`prover train pool`."""
+
+    out: str = option(metavar="JSONL", required=True, help="where to write the pool (a suite .jsonl)")
+    arithmetic: int = option(40, metavar="N", help="synthetic arithmetic statements")
+    logic: int = option(40, metavar="N", help="synthetic logic statements")
+    exclude: list[str] = option([], metavar="SUITE", action="append", help="also decontaminate against this "
+                                "suite (a miniF2F/ProofNet/PutnamBench checkout or .jsonl); repeatable")
+    seed: int = option(0, metavar="N", help="random seed of the synthetic statements")
+
+    def __post_init__(self) -> None:
+        at_least(self.arithmetic, 0, "--arithmetic")
+        at_least(self.logic, 0, "--logic")
+
+
+def cmd_pool(options: PoolOptions) -> int:
     """Generate the training theorem pool (a suite .jsonl)."""
     from lean_prover.training.curriculum import CurriculumError, build_pool
 
     try:
-        report = build_pool(_toolchain(args), Path(args.out), arithmetic=args.arithmetic, logic=args.logic,
-                            seed=args.seed, exclude=list(args.exclude or []), progress=_progress)
+        toolchain = options.toolchain("train")
+        with options.progress("train") as shown:
+            def stage(message: str) -> None:
+                shown.phase(message, total=None)
+                shown.note(message)
+
+            report = build_pool(toolchain, Path(options.out), arithmetic=options.arithmetic, logic=options.logic,
+                                seed=options.seed, exclude=list(options.exclude), progress=stage)
     except CurriculumError as exc:
-        raise TrainCommandError(str(exc)) from None
+        raise CommandError(str(exc)) from None
     data = report.to_dict()
-    _emit(args, data, f"pool: {data['written']} statements → {data['path']} (candidates {data['candidates']}, "
-          f"dropped {data['dropped']})")
+    options.emit(data, f"pool: {data['written']} statements → {data['path']} (candidates {data['candidates']}, "
+                 f"dropped {data['dropped']})")
     return 0
 
 
-def add_rl_parsers(commands, common_parent: argparse.ArgumentParser) -> None:
+def add_rl_parsers(commands) -> None:
     """Register `grpo`, `critic` and `pool` on the `train` sub-subparsers."""
-    grpo = commands.add_parser("grpo", parents=[common_parent],
-                               help="RLVR: GRPO on proof states, one tactic per completion, rewards from Lean")
-    grpo.add_argument("--suite", default="core", help="`core`, a pool .jsonl, or a suite path (core)")
-    grpo.add_argument("--split", default="dev", help="training split (dev)")
-    grpo.add_argument("--limit", type=int, default=None, metavar="K", help="first K problems")
-    grpo.add_argument("--steps-file", metavar="JSONL", help="expert-iteration steps: their intermediate states too")
-    grpo.add_argument("--out", required=True, metavar="DIR")
-    grpo.add_argument("--base-model", metavar="PATH", help="a save_pretrained causal LM (default: untrained tiny GPT-2)")
-    grpo.add_argument("--steps", type=int, default=50, help="optimizer steps (50)")
-    grpo.add_argument("--generations", type=int, default=4, help="completions per prompt (4)")
-    grpo.add_argument("--prompts-per-step", type=int, default=2)
-    grpo.add_argument("--max-completion-length", type=int, default=32, metavar="TOKENS")
-    grpo.add_argument("--learning-rate", type=float, default=1e-5)
-    grpo.add_argument("--beta", type=float, default=0.0, help="KL weight (0)")
-    grpo.add_argument("--temperature", type=float, default=1.0)
-    grpo.add_argument("--step-reward", type=float, default=1.0, help="reward of an accepted step (1)")
-    grpo.add_argument("--proof-reward", type=float, default=1.0, help="reward of a step that closes the proof (1)")
-    grpo.add_argument("--use-vllm", action="store_true", help="generate with vLLM (GPU)")
-    grpo.add_argument("--vllm-mode", choices=("colocate", "server"), default="colocate")
-    grpo.add_argument("--accelerate-config", metavar="YAML", help="run under accelerate launch --config_file")
-    grpo.add_argument("--bf16", action="store_true")
-    grpo.add_argument("--threads", type=int, default=0)
-    grpo.add_argument("--seed", type=int, default=0)
-    grpo.add_argument("--json", action="store_true")
-    grpo.set_defaults(func=cmd_grpo)
-
-    critic = commands.add_parser("critic", parents=[common_parent],
-                                 help="train the search critic on states labelled by whole search trees")
-    critic.add_argument("traces", nargs="+", help="search.jsonl / `prover prove --trace` files or run folders")
-    critic.add_argument("--out", required=True, metavar="DIR")
-    critic.add_argument("--base-model", metavar="PATH", help="a causal LM folder (default: untrained tiny GPT-2)")
-    critic.add_argument("--examples-out", metavar="JSONL", help="also write the labelled states here")
-    critic.add_argument("--discount", type=float, default=0.9, help="target = discount ** distance (0.9)")
-    critic.add_argument("--learning-rate", type=float, default=1e-3)
-    critic.add_argument("--epochs", type=float, default=10.0)
-    critic.add_argument("--max-prompt-tokens", type=int, default=1024)
-    critic.add_argument("--bf16", action="store_true")
-    critic.add_argument("--threads", type=int, default=0)
-    critic.add_argument("--seed", type=int, default=0)
-    critic.add_argument("--json", action="store_true")
-    critic.set_defaults(func=cmd_critic)
-
-    pool = commands.add_parser("pool", parents=[common_parent],
-                               help="generate a Lean-checked training theorem pool (suite .jsonl)")
-    pool.add_argument("--out", required=True, metavar="JSONL")
-    pool.add_argument("--arithmetic", type=int, default=40, help="synthetic arithmetic statements (40)")
-    pool.add_argument("--logic", type=int, default=40, help="synthetic logic statements (40)")
-    pool.add_argument("--exclude", action="append", metavar="SUITE",
-                      help="also decontaminate against this suite (a miniF2F/ProofNet/PutnamBench checkout or .jsonl)")
-    pool.add_argument("--seed", type=int, default=0)
-    pool.add_argument("--json", action="store_true")
-    pool.set_defaults(func=cmd_pool)
+    register(commands, "grpo", GRPOOptions, cmd_grpo,
+             "RLVR: GRPO on proof states, one tactic per completion, rewards from Lean")
+    register(commands, "critic", CriticOptions, cmd_critic,
+             "train the search critic on states labelled by whole search trees")
+    register(commands, "pool", PoolOptions, cmd_pool, "generate a Lean-checked training theorem pool (suite .jsonl)")

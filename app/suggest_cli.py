@@ -12,32 +12,43 @@ line (exit 2, via the command line's handling of `LeanEnvError`).
 Wiring into `app/cli.py`'s `build_parser`:
 
     from lean_prover.app.suggest_cli import add_suggest_parser
-    add_suggest_parser(sub, common)
+    add_suggest_parser(sub)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
 import time
 
+from lean_prover.app.options import add_options, at_least, option
 from lean_prover.prover.model_config import ModelsConfig
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.models import describe, load_critic, load_policy
 
 
-def add_suggest_parser(subparsers, common_parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SuggestOptions:
+    """`prover suggest`."""
+
+    goal: str = option(metavar="TEXT", required=True, help='goal as Lean prints it, e.g. "hp : p\\n⊢ p ∨ q" '
+                       "(`\\n` = newline; `-` = stdin)")
+    k: int = option(8, flags=("-k",), metavar="K", help="number of tactics")
+    model: str | None = option(None, metavar="CONFIG.yaml", help="model config (policy/critic sections); default: "
+                               "rule-based prior and heuristic critic")
+    json: bool = option(False, help="print JSON")
+
+    def __post_init__(self) -> None:
+        at_least(self.k, 1, "-k")
+
+
+def add_suggest_parser(subparsers) -> argparse.ArgumentParser:
     """Register `suggest` on the `prover` sub-command parsers; returns its parser."""
-    parser = subparsers.add_parser("suggest", parents=[common_parent],
-                                   help="show the policy's tactics and the critic's score for a goal")
-    parser.add_argument("--goal", required=True, metavar="TEXT",
-                        help='goal as Lean prints it, e.g. "hp : p\\n⊢ p ∨ q" (`\\n` = newline; `-` = stdin)')
-    parser.add_argument("-k", type=int, default=8, metavar="K", help="number of tactics (8)")
-    parser.add_argument("--model", metavar="CONFIG.yaml", default=None,
-                        help="model config (policy/critic sections); default: rule-based prior and heuristic critic")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    summary = "show the policy's tactics and the critic's score for a goal"
+    parser = add_options(subparsers.add_parser("suggest", help=summary, description=summary), SuggestOptions)
     parser.set_defaults(func=cmd_suggest)
     return parser
 
@@ -51,10 +62,8 @@ def read_goal(text: str) -> str:
     return goal
 
 
-def cmd_suggest(args: argparse.Namespace) -> int:
+def cmd_suggest(args: SuggestOptions) -> int:
     """Print up to k tactics with log-probs and the critic's score; 0 on success."""
-    if args.k < 1:
-        raise ModelConfigError("-k must be at least 1")
     goal = read_goal(args.goal)
     models = ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()
     policy = load_policy(models.policy)

@@ -1,12 +1,13 @@
-"""`prover train …`: expert iteration and the shipped default models.
+"""`prover train …`: expert iteration and the shipped default models (and, through
+:mod:`app.rl_cli`, GRPO, critic training and the theorem pool).
 
 Wiring (in `app/cli.py`'s `build_parser`)::
 
     from lean_prover.app.train_cli import add_train_parser
-    train = add_train_parser(sub, common)      # returns the `train` sub-subparsers
+    train = add_train_parser(sub)      # returns the `train` sub-subparsers
 
 Each command's errors (bad suite, a run folder of other settings, no data) are raised as
-:class:`TrainCommandError` with a one-line message; `app/cli.py` prints it and exits 2.
+:class:`app.console.CommandError` with a one-line message; `app/cli.py` prints it and exits 2.
 """
 
 from __future__ import annotations
@@ -16,100 +17,158 @@ import dataclasses
 import json
 from pathlib import Path
 
-from lean_prover.app.console import TrainCommandError, progress
-from lean_prover.app.rl_cli import add_rl_parsers
+from lean_prover.app.console import CommandError
+from lean_prover.app.options import LeanOptions, OutputOptions, at_least, model_folder, option
+from lean_prover.app.progress import RunProgress
+from lean_prover.app.rl_cli import add_rl_parsers, register
+from lean_prover.lean_env.limits import TRAINING_TIME_LIMIT_S
+from lean_prover.prover.model_config import ModelConfig
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.models import as_config
 from lean_prover.prover.suite import SuiteError
-from lean_prover.search.config import ALGORITHMS, SearchConfig
+from lean_prover.search.config import Algorithm, SearchConfig
+from lean_prover.search.runs import RunStateError
 from lean_prover.search.types import Budget
 
 
-def _progress(message: str) -> None:
-    progress(message, "train")
+class ExpertIterationDisplay:
+    """Shows the events of an expert-iteration run: a bar per search or evaluation phase
+    (problems done, solved, Lean calls), a line for each filter, fine-tuning and round."""
+
+    def __init__(self, shown: RunProgress):
+        self.shown = shown
+
+    def __call__(self, event: str, info: dict) -> None:
+        """One event of :class:`training.expert_iteration.ExpertIteration`."""
+        if event in ("search", "eval"):
+            who = f"round {info['round']} search" if event == "search" else f"eval {info['policy']}"
+            if info["position"] == 1:
+                self.shown.phase(who, total=info["total"])
+            self.shown.advance(f"{who} {info['name']}: {info['status']} ({info['time_s']:.0f} s)",
+                               solved=int(info["status"] == "proved"),
+                               lean_calls=info.get("lean_calls", 0))
+        elif event == "filter":
+            self.shown.note(f"{info['round']}: kept {info['kept']} steps; " +
+                            ", ".join(f"{f['name']} -{f['dropped']}" for f in info["filters"]))
+        elif event == "sft":
+            self.shown.note(f"fine-tuned {info['examples']} examples, {info['steps']} steps, loss "
+                            f"{info['first_loss']} → {info['last_loss']} ({info['time_s']:.0f} s) → {info['path']}")
+        elif event == "round":
+            e = info["eval"]
+            self.shown.note(f"round {info['round']} done: train solved {info['solved_train_total']}/"
+                            f"{info['train_problems']}, held-out incumbent {e.get('incumbent')} vs candidate "
+                            f"{e.get('candidate')}, {'accepted' if info['accepted'] else 'kept ' + info['incumbent']} "
+                            f"({info['time_s']:.0f} s)")
 
 
 def print_event(event: str, info: dict) -> None:
-    """Progress lines for the events of an expert-iteration run."""
-    if event in ("search", "eval"):
-        who = f"round {info['round']} search" if event == "search" else f"eval {info['policy']}"
-        _progress(f"{who} [{info['position']}/{info['total']}] {info['name']}: {info['status']} ({info['time_s']:.0f} s)")
-    elif event == "filter":
-        _progress(f"{info['round']}: kept {info['kept']} steps; " +
-                  ", ".join(f"{f['name']} -{f['dropped']}" for f in info["filters"]))
-    elif event == "sft":
-        _progress(f"fine-tuned {info['examples']} examples, {info['steps']} steps, loss {info['first_loss']} → "
-                  f"{info['last_loss']} ({info['time_s']:.0f} s) → {info['path']}")
-    elif event == "round":
-        e = info["eval"]
-        _progress(f"round {info['round']} done: train solved {info['solved_train_total']}/{info['train_problems']}, "
-                  f"held-out incumbent {e.get('incumbent')} vs candidate {e.get('candidate')}, "
-                  f"{'accepted' if info['accepted'] else 'kept ' + info['incumbent']} ({info['time_s']:.0f} s)")
+    """Progress lines (no bar) for the events of an expert-iteration run."""
+    ExpertIterationDisplay(RunProgress(bar=False, tag="train"))(event, info)
 
 
-def _search_config(args: argparse.Namespace) -> SearchConfig:
-    try:
-        return SearchConfig(algorithm=args.search, width=args.width, nodes_per_call=args.nodes_per_call,
-                            seed=args.seed, budget=Budget(args.budget_expansions, args.max_lean_calls, args.time_limit))
-    except ValueError as exc:
-        raise TrainCommandError(str(exc)) from None
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ExpertIterationOptions(OutputOptions, LeanOptions):
+    """`prover train expert-iteration`."""
 
+    rounds: int = option(1, metavar="R", help="expert-iteration rounds (a resumed run may ask for more)")
+    suite: str = option("core", help="`core` or a suite .jsonl")
+    split: str = option("dev", help="training split")
+    eval_split: str = option("test", help="held-out split; `none`: accept every round")
+    limit: int | None = option(None, metavar="K", help="K training problems (topics round-robin)")
+    eval_limit: int | None = option(3, metavar="K", help="K held-out problems")
+    out: str = option(metavar="DIR", required=True, help="run folder (resumed if present)")
+    base_model: str | None = option(None, metavar="PATH", help="a save_pretrained causal LM (default: untrained "
+                                    "tiny GPT-2)")
+    policy_config: str | None = option(None, metavar="YAML", help="generation settings for the trained model "
+                                       "(backend hf or vllm; its path is replaced by each checkpoint)")
+    search: Algorithm = option("bfs", help="search algorithm")
+    budget_expansions: int = option(16, metavar="N", help="expansions per theorem")
+    max_lean_calls: int = option(3, metavar="N", help="Lean round trips per theorem")
+    time_limit: float = option(TRAINING_TIME_LIMIT_S, metavar="S", help="seconds of search per theorem")
+    width: int = option(8, metavar="K", help="tactics per state")
+    nodes_per_call: int = option(4, metavar="N", help="states expanded per Lean round trip")
+    collect_width: int | None = option(None, metavar="K", help="tactics per state in the training-split search "
+                                       "(default: --width; evaluation always uses --width)")
+    collect_nodes_per_call: int | None = option(None, metavar="N", help="states per Lean round trip in the "
+                                                "training-split search (default: --nodes-per-call)")
+    problems_per_round: int | None = option(None, metavar="N", help="search N new training problems each round "
+                                            "(default: all of them in round 1)")
+    concurrency: int = option(8, metavar="N", help="searches at once, sharing Lean runs (results do not depend on it)")
+    lean_processes: int = option(2, metavar="N", help="Lean processes at once")
+    model_weight: float = option(0.5, metavar="W", help="weight of the model in its mixture with the rule-based "
+                                 "prior: p = W·p_model + (1 − W)·p_prior")
+    retrain_every: int = option(2, metavar="N", help="restart fine-tuning from the base model every N rounds")
+    confidence_threshold: float = option(0.5, metavar="P", help="drop steps the incumbent already ranks first "
+                                         "with at least this probability")
+    prune: bool = option(True, flags=("--no-prune",), help="skip the Lean-checked redundancy pruning")
+    seed_references: bool = option(False, help="add the training split's reference first steps to the data")
+    learning_rate: float = option(3e-3, metavar="LR", help="fine-tuning learning rate")
+    epochs: float = option(40.0, metavar="E", help="fine-tuning epochs over the round's data")
+    bf16: bool = option(False, help="train in bfloat16 (GPUs)")
+    threads: int = option(0, metavar="N", help="torch CPU threads (0: torch's default)")
+    accelerate_config: str | None = option(None, metavar="YAML", help="run each fine-tuning under "
+                                           "`accelerate launch --config_file YAML` (several GPUs)")
+    seed: int = option(0, metavar="N", help="random seed of the searches, the base model and fine-tuning")
 
-def _collect_config(args: argparse.Namespace, search: SearchConfig) -> SearchConfig | None:
-    """The training-split search settings: `search` with --collect-width/--collect-nodes-per-call."""
-    if args.collect_width is None and args.collect_nodes_per_call is None:
-        return None
-    try:
+    def __post_init__(self) -> None:
+        for flag, value in (("--rounds", self.rounds), ("--limit", self.limit), ("--eval-limit", self.eval_limit),
+                            ("--concurrency", self.concurrency), ("--lean-processes", self.lean_processes),
+                            ("--problems-per-round", self.problems_per_round), ("--collect-width", self.collect_width),
+                            ("--collect-nodes-per-call", self.collect_nodes_per_call)):
+            at_least(value, 1, flag)
+        if not 0.0 <= self.model_weight <= 1.0:
+            raise ValueError(f"--model-weight must be in [0, 1] (got {self.model_weight})")
+        model_folder(self.base_model, "--base-model")
+        self.search_config()
+
+    def search_config(self) -> SearchConfig:
+        """The evaluation (and default collection) search settings."""
+        return SearchConfig(algorithm=self.search, width=self.width, nodes_per_call=self.nodes_per_call,
+                            seed=self.seed, budget=Budget(self.budget_expansions, self.max_lean_calls,
+                                                          self.time_limit))
+
+    def collect_config(self) -> SearchConfig | None:
+        """The training-split search settings when they differ (--collect-width/--collect-nodes-per-call)."""
+        if self.collect_width is None and self.collect_nodes_per_call is None:
+            return None
+        search = self.search_config()
         return dataclasses.replace(
-            search, width=search.width if args.collect_width is None else args.collect_width,
-            nodes_per_call=search.nodes_per_call if args.collect_nodes_per_call is None else args.collect_nodes_per_call)
-    except ValueError as exc:
-        raise TrainCommandError(str(exc)) from None
+            search, width=search.width if self.collect_width is None else self.collect_width,
+            nodes_per_call=search.nodes_per_call if self.collect_nodes_per_call is None else self.collect_nodes_per_call)
+
+    def generation(self) -> ModelConfig:
+        """How the trained checkpoints generate (`--policy-config`, default hf)."""
+        config = as_config(self.policy_config, "policy") if self.policy_config else as_config({"backend": "hf"})
+        if config.backend not in ("hf", "vllm"):
+            raise CommandError(f"--policy-config: backend {config.backend!r} cannot load the trained checkpoints "
+                               "(use hf or vllm)")
+        return config
 
 
-def _generation(args: argparse.Namespace):
-    try:
-        config = as_config(args.policy_config, "policy") if args.policy_config else as_config({"backend": "hf"})
-    except ModelConfigError as exc:
-        raise TrainCommandError(str(exc)) from None
-    if config.backend not in ("hf", "vllm"):
-        raise TrainCommandError(f"--policy-config: backend {config.backend!r} cannot load the trained checkpoints "
-                                "(use hf or vllm)")
-    return config
-
-
-def cmd_expert_iteration(args: argparse.Namespace) -> int:
+def cmd_expert_iteration(options: ExpertIterationOptions) -> int:
     """Run (or resume) expert iteration; prints the summary (JSON with --json)."""
-    from lean_prover.lean_env.toolchain import resolve_toolchain
     from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig
-    from lean_prover.training.search_runs import RunStateError
     from lean_prover.training.sft import SFTSettings, TrainingError
 
-    if args.rounds < 1 or (args.limit is not None and args.limit < 1) or (args.eval_limit is not None and args.eval_limit < 1):
-        raise TrainCommandError("--rounds, --limit and --eval-limit must be at least 1")
-    if args.concurrency < 1 or args.lean_processes < 1 or (args.problems_per_round is not None and args.problems_per_round < 1):
-        raise TrainCommandError("--concurrency, --lean-processes and --problems-per-round must be at least 1")
-    search = _search_config(args)
-    if args.base_model and not (Path(args.base_model) / "config.json").is_file():
-        raise TrainCommandError(f"--base-model {args.base_model}: not a save_pretrained model folder (no config.json)")
     config = ExpertIterationConfig(
-        suite=args.suite, split=args.split, eval_split=None if args.eval_split == "none" else args.eval_split,
-        limit=args.limit, eval_limit=args.eval_limit, rounds=args.rounds, search=search,
-        collect_search=_collect_config(args, search), problems_per_round=args.problems_per_round,
-        concurrency=args.concurrency, lean_processes=args.lean_processes,
-        base_model=str(args.base_model or ""), generation=_generation(args), model_weight=args.model_weight,
-        retrain_every=args.retrain_every, confidence_threshold=args.confidence_threshold, prune=not args.no_prune,
-        seed_references=args.seed_references,
-        sft=SFTSettings(learning_rate=args.learning_rate, epochs=args.epochs, bf16=args.bf16, seed=args.seed,
-                        threads=args.threads),
-        accelerate_config=str(args.accelerate_config or ""))
+        suite=options.suite, split=options.split,
+        eval_split=None if options.eval_split == "none" else options.eval_split, limit=options.limit,
+        eval_limit=options.eval_limit, rounds=options.rounds, search=options.search_config(),
+        collect_search=options.collect_config(), problems_per_round=options.problems_per_round,
+        concurrency=options.concurrency, lean_processes=options.lean_processes,
+        base_model=str(options.base_model or ""), generation=options.generation(), model_weight=options.model_weight,
+        retrain_every=options.retrain_every, confidence_threshold=options.confidence_threshold, prune=options.prune,
+        seed_references=options.seed_references,
+        sft=SFTSettings(learning_rate=options.learning_rate, epochs=options.epochs, bf16=options.bf16,
+                        seed=options.seed, threads=options.threads),
+        accelerate_config=str(options.accelerate_config or ""))
     try:
-        toolchain = resolve_toolchain(lean_command=args.lean, project=args.project, progress=_progress)
-        runner = ExpertIteration(config, Path(args.out), toolchain, print_event)
-        summary = runner.run()
+        toolchain = options.toolchain("train")
+        with options.progress("train") as shown:
+            summary = ExpertIteration(config, Path(options.out), toolchain, ExpertIterationDisplay(shown)).run()
     except (SuiteError, RunStateError, TrainingError, ModelConfigError) as exc:
-        raise TrainCommandError(str(exc)) from None
-    print(json.dumps(summary, indent=1) if args.json else summary_table(summary))
+        raise CommandError(str(exc)) from None
+    print(json.dumps(summary, indent=1) if options.json else summary_table(summary))
     return 0
 
 
@@ -128,83 +187,50 @@ def summary_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def cmd_default_models(args: argparse.Namespace) -> int:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DefaultModelsOptions(OutputOptions, LeanOptions):
+    """`prover train default-models`."""
+
+    out: str = option(metavar="DIR", required=True, help="where to save policy/, critic/ and models.yaml (the "
+                      "shipped ones: prover/default_model)")
+    work: str = option("runs/default-models", metavar="DIR", help="expert-iteration run folder")
+    limit: int = option(12, metavar="K", help="core dev problems searched")
+    rounds: int = option(1, metavar="R", help="expert-iteration rounds")
+    from_run: str | None = option(None, metavar="DIR", help="reuse the found proofs of an expert-iteration run "
+                                  "folder instead of searching (no Lean needed)")
+
+    def __post_init__(self) -> None:
+        at_least(self.limit, 1, "--limit")
+        at_least(self.rounds, 1, "--rounds")
+
+
+def cmd_default_models(options: DefaultModelsOptions) -> int:
     """Regenerate the shipped default policy and critic (see `training.default_models`)."""
-    from lean_prover.lean_env.toolchain import resolve_toolchain
     from lean_prover.training.default_models import build_default_models
-    from lean_prover.training.search_runs import RunStateError
     from lean_prover.training.sft import TrainingError
 
     try:
-        toolchain = None if args.from_run else resolve_toolchain(lean_command=args.lean, project=args.project,
-                                                                 progress=_progress)
-        result = build_default_models(Path(args.out), Path(args.work), toolchain, limit=args.limit,
-                                      rounds=args.rounds, from_run=Path(args.from_run) if args.from_run else None,
-                                      on_event=print_event)
+        toolchain = None if options.from_run else options.toolchain("train")
+        with options.progress("train") as shown:
+            result = build_default_models(Path(options.out), Path(options.work), toolchain, limit=options.limit,
+                                          rounds=options.rounds,
+                                          from_run=Path(options.from_run) if options.from_run else None,
+                                          on_event=ExpertIterationDisplay(shown))
     except (SuiteError, RunStateError, TrainingError, ModelConfigError, FileNotFoundError, ValueError) as exc:
-        raise TrainCommandError(str(exc)) from None
+        raise CommandError(str(exc)) from None
     print(json.dumps(result, indent=1))
     return 0
 
 
-def add_train_parser(subparsers, common_parent: argparse.ArgumentParser):
+def add_train_parser(subparsers) -> argparse._SubParsersAction:
     """Register `train expert-iteration`, `train default-models` and the RL commands of
     :mod:`app.rl_cli` under `subparsers`; returns the `train` sub-subparsers object."""
-    train = subparsers.add_parser("train", help="train the step policy (expert iteration, default models)")
+    train = subparsers.add_parser("train", help="train the step policy and critic (expert iteration, GRPO, "
+                                  "critic, theorem pool, default models)")
     commands = train.add_subparsers(dest="train_command", required=True, parser_class=type(train))
-
-    ei = commands.add_parser("expert-iteration", parents=[common_parent],
-                             help="search → collect → filter → SFT → evaluate → keep if better, R rounds")
-    ei.add_argument("--rounds", type=int, default=1)
-    ei.add_argument("--suite", default="core", help="`core` or a suite .jsonl (core)")
-    ei.add_argument("--split", default="dev", help="training split (dev)")
-    ei.add_argument("--eval-split", default="test", help="held-out split (test); `none`: accept every round")
-    ei.add_argument("--limit", type=int, default=None, metavar="K", help="K training problems (topics round-robin)")
-    ei.add_argument("--eval-limit", type=int, default=3, metavar="K", help="K held-out problems (3)")
-    ei.add_argument("--out", required=True, metavar="DIR", help="run folder (resumed if present)")
-    ei.add_argument("--base-model", metavar="PATH", help="a save_pretrained causal LM (default: untrained tiny GPT-2)")
-    ei.add_argument("--policy-config", metavar="YAML", help="generation settings for the trained model "
-                    "(backend hf or vllm; its path is replaced by each checkpoint)")
-    ei.add_argument("--search", choices=list(ALGORITHMS), default="bfs")
-    ei.add_argument("--budget-expansions", type=int, default=16, metavar="N", help="expansions per theorem (16)")
-    ei.add_argument("--max-lean-calls", type=int, default=3, metavar="N", help="Lean round trips per theorem (3)")
-    ei.add_argument("--time-limit", type=float, default=300.0, metavar="S", help="seconds per theorem (300)")
-    ei.add_argument("--width", type=int, default=8, metavar="K", help="tactics per state (8)")
-    ei.add_argument("--nodes-per-call", type=int, default=4, metavar="N", help="states expanded per Lean round trip (4)")
-    ei.add_argument("--collect-width", type=int, metavar="K", help="tactics per state in the training-split search "
-                    "(default: --width; evaluation always uses --width)")
-    ei.add_argument("--collect-nodes-per-call", type=int, metavar="N",
-                    help="states per Lean round trip in the training-split search (default: --nodes-per-call)")
-    ei.add_argument("--problems-per-round", type=int, metavar="N",
-                    help="search N new training problems each round (default: all of them in round 1)")
-    ei.add_argument("--concurrency", type=int, default=8, metavar="N",
-                    help="searches at once, sharing Lean runs (8; results do not depend on it)")
-    ei.add_argument("--lean-processes", type=int, default=2, metavar="N", help="Lean processes at once (2)")
-    ei.add_argument("--model-weight", type=float, default=0.5, help="weight of the model in the mixture (0.5)")
-    ei.add_argument("--retrain-every", type=int, default=2, metavar="N", help="restart SFT from the base every N rounds")
-    ei.add_argument("--confidence-threshold", type=float, default=0.5,
-                    help="drop steps the incumbent ranks first with at least this probability (0.5)")
-    ei.add_argument("--no-prune", action="store_true", help="skip the Lean-checked redundancy pruning")
-    ei.add_argument("--seed-references", action="store_true",
-                    help="add the training split's reference first steps to the data")
-    ei.add_argument("--learning-rate", type=float, default=3e-3)
-    ei.add_argument("--epochs", type=float, default=40.0)
-    ei.add_argument("--bf16", action="store_true", help="train in bfloat16 (GPUs)")
-    ei.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
-    ei.add_argument("--accelerate-config", metavar="YAML", help="run each SFT under accelerate launch --config_file")
-    ei.add_argument("--seed", type=int, default=0)
-    ei.add_argument("--json", action="store_true", help="print the summary as JSON")
-    ei.set_defaults(func=cmd_expert_iteration)
-
-    defaults = commands.add_parser("default-models", parents=[common_parent],
-                                   help="regenerate the shipped tiny default policy and critic through this pipeline")
-    defaults.add_argument("--out", required=True, metavar="DIR", help="where to save policy/, critic/ and "
-                          "models.yaml (the shipped ones: prover/default_model)")
-    defaults.add_argument("--work", default="runs/default-models", metavar="DIR", help="expert-iteration run folder")
-    defaults.add_argument("--limit", type=int, default=12, metavar="K", help="core dev problems searched (12)")
-    defaults.add_argument("--rounds", type=int, default=1)
-    defaults.add_argument("--from-run", metavar="DIR", help="reuse the found proofs of an expert-iteration run "
-                          "folder instead of searching (no Lean needed)")
-    defaults.set_defaults(func=cmd_default_models)
-    add_rl_parsers(commands, common_parent)
+    register(commands, "expert-iteration", ExpertIterationOptions, cmd_expert_iteration,
+             "search → collect → filter → SFT → evaluate → keep if better, R rounds")
+    register(commands, "default-models", DefaultModelsOptions, cmd_default_models,
+             "regenerate the shipped tiny default policy and critic through this pipeline")
+    add_rl_parsers(commands)
     return commands

@@ -25,7 +25,7 @@ from lean_prover.prover.models import load_policy  # noqa: E402
 from lean_prover.prover.suite import load_suite  # noqa: E402
 from lean_prover.search.config import SearchConfig  # noqa: E402
 from lean_prover.search.lockstep import LockstepPool  # noqa: E402
-from lean_prover.search.prove import Prover  # noqa: E402
+from lean_prover.search.prove import SearchProver  # noqa: E402
 from lean_prover.search.types import Budget  # noqa: E402
 from lean_prover.training.expert_iteration import select_problems  # noqa: E402
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     problems = select_problems(load_suite("core", split="dev"), args.limit)
     theorems = [Theorem.from_statement(p.lean_text("by sorry"), name=p.name) for p in problems]
-    prover = Prover(resolve_toolchain(), load_policy(None),
+    prover = SearchProver(resolve_toolchain(), load_policy(None),
                     SearchConfig(width=args.width, budget=Budget(64, args.max_lean_calls, 1800.0)))
 
     started = time.monotonic()

@@ -39,7 +39,8 @@ from lean_prover.search.baseline import run_baseline  # noqa: E402
 from lean_prover.search.config import ALGORITHMS, SearchConfig  # noqa: E402
 from lean_prover.search.prove import ProofAttempt  # noqa: E402
 from lean_prover.search.types import Budget  # noqa: E402
-from lean_prover.search.workers import ProverSpec, WorkerPool  # noqa: E402
+from lean_prover.search.spec import ProverSpec  # noqa: E402
+from lean_prover.search.workers import WorkerPool  # noqa: E402
 
 TOPICS = "induction,lists,recursion,logic"
 

@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 from lean_prover.lean_env.goals import parse_goals
+from lean_prover.lean_env.limits import DEFAULT_HEARTBEATS, LEAN_PROCESS_TIMEOUT_S
 from lean_prover.lean_env.messages import LeanMessage
 from lean_prover.lean_env.process import LeanRun, run_lean_file
 from lean_prover.lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
@@ -67,8 +68,7 @@ from lean_prover.lean_env.lexer import mask_comments_and_strings
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
 
-DEFAULT_HEARTBEATS = 200_000  # Lean's own default `maxHeartbeats`
-DEFAULT_TIMEOUT_S = 300.0
+DEFAULT_TIMEOUT_S = LEAN_PROCESS_TIMEOUT_S
 
 
 class Engine(Protocol):

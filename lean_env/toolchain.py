@@ -18,9 +18,13 @@ import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from lean_prover.lean_env.embedded import EMBEDDED_LEAN_VERSION, EmbeddedLean, Progress, embedded_location, install_embedded
 from lean_prover.lean_env.errors import ToolchainError
+
+ToolchainKind = Literal["explicit", "lake", "native", "embedded"]
+"""Where the Lean comes from: `--lean`/$LEAN_PROVER_LEAN, a Lake project, `lean` on PATH, the embedded build."""
 
 LEAN_COMMAND_ENV = "LEAN_PROVER_LEAN"
 EMBEDDED_MEMORY_BYTES = 2_300_000_000
@@ -31,7 +35,7 @@ NATIVE_MEMORY_BYTES = 1_000_000_000
 class Toolchain:
     """A runnable Lean: the command prefix, its environment and facts about it."""
 
-    kind: str  # "explicit" | "lake" | "native" | "embedded"
+    kind: ToolchainKind
     command: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None

@@ -12,7 +12,7 @@ policy:                      # the step policy (prover suggest / prove)
   max_new_tokens: 48
   max_prompt_tokens: 1024
   device: cpu                # cpu | cuda | cuda:N | auto
-  prior_weight: 0.5          # mix with the rule-based prior (0: the model alone)
+  model_weight: 0.5          # mix with the rule-based prior (1, the default: the model alone)
 critic:
   backend: rules             # rules (heuristic) | hf (sequence classifier, 1 logit)
 planner:                     # optional: a model that proposes `have` chains
@@ -22,7 +22,9 @@ planner:                     # optional: a model that proposes `have` chains
 ```
 
 Unknown fields, wrong types and impossible values raise :class:`ModelConfigError` naming the
-field. `num_beams` is accepted as another name for `num_samples`.
+field. `num_beams` is accepted as another name for `num_samples`. The mixing weight has one
+name, `model_weight` (as in expert iteration's `--model-weight` and `prover.mixture`); the old
+key `prior_weight` (the prior's share, = 1 − model_weight) is still read.
 """
 
 from __future__ import annotations
@@ -30,14 +32,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import yaml
 
 from lean_prover.prover.model_errors import ModelConfigError
 
-BACKENDS = ("hf", "vllm", "http", "rules")
-DECODINGS = ("sample", "beam")
+Backend = Literal["hf", "vllm", "http", "rules"]
+Decoding = Literal["sample", "beam"]
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
+DECODINGS: tuple[Decoding, ...] = get_args(Decoding)
 ROLES = ("policy", "critic", "planner")
 _ALIASES = {"num_beams": "num_samples", "model": "path"}
 
@@ -54,15 +58,15 @@ class ModelConfig:
     timeout_s/retries/backoff_s: per-request limit and retry schedule of the http backend
     (waits backoff_s · 2^attempt). api_key_env: name of an environment variable whose value is
     sent as a bearer token (http). engine_args: extra keyword arguments for `vllm.LLM(...)`.
-    prior_weight: a policy only — mix the model with the rule-based prior,
-    p = (1 − prior_weight) · p_model + prior_weight · p_prior (`prover.mixture`); 0 uses the
-    model alone.
+    model_weight: a policy only — mix the model with the rule-based prior,
+    p = model_weight · p_model + (1 − model_weight) · p_prior (`prover.mixture`); 1 uses the
+    model alone. The old key `prior_weight` (= 1 − model_weight) is still read.
     """
 
-    backend: str = "rules"
+    backend: Backend = "rules"
     path: str = ""
     url: str = ""
-    decoding: str = "sample"
+    decoding: Decoding = "sample"
     temperature: float = 1.0
     top_p: float = 1.0
     num_samples: int = 16
@@ -77,7 +81,7 @@ class ModelConfig:
     backoff_s: float = 0.5
     api_key_env: str = ""
     engine_args: dict[str, Any] = field(default_factory=dict)
-    prior_weight: float = 0.0
+    model_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -93,8 +97,8 @@ class ModelConfig:
             raise ModelConfigError(f"model config: top_p must be in (0, 1] (got {self.top_p})")
         if self.timeout_s <= 0 or self.retries < 0 or self.backoff_s < 0:
             raise ModelConfigError("model config: timeout_s must be positive, retries and backoff_s non-negative")
-        if not 0.0 <= self.prior_weight <= 1.0:
-            raise ModelConfigError(f"model config: prior_weight must be in [0, 1] (got {self.prior_weight})")
+        if not 0.0 <= self.model_weight <= 1.0:
+            raise ModelConfigError(f"model config: model_weight must be in [0, 1] (got {self.model_weight})")
         if self.dtype not in ("auto", "float32", "float16", "bfloat16"):
             raise ModelConfigError(f"model config: dtype {self.dtype!r} is not one of auto, float32, float16, bfloat16")
 
@@ -107,6 +111,7 @@ class ModelConfig:
             raise ModelConfigError(f"a model config must be a mapping, not {type(data).__name__}")
         fields = {f.name: f for f in dataclasses.fields(cls)}
         values: dict[str, Any] = {}
+        data = _read_prior_weight(data)
         for key, value in data.items():
             name = _ALIASES.get(str(key), str(key))
             if name not in fields:
@@ -168,6 +173,18 @@ class ModelsConfig:
         models = cls.from_dict(_read_yaml(path))
         return cls(models.policy.beside(path), models.critic.beside(path),
                    models.planner.beside(path) if models.planner is not None else None)
+
+
+def _read_prior_weight(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with the old key `prior_weight` (the prior's share) read as `model_weight` = 1 − it."""
+    if "prior_weight" not in data:
+        return data
+    if "model_weight" in data:
+        raise ModelConfigError("model config: give model_weight or the old prior_weight (= 1 − model_weight), not both")
+    prior = _coerce("prior_weight", "float", data["prior_weight"])
+    if not 0.0 <= prior <= 1.0:
+        raise ModelConfigError(f"model config: prior_weight must be in [0, 1] (got {prior})")
+    return {**{k: v for k, v in data.items() if k != "prior_weight"}, "model_weight": 1.0 - prior}
 
 
 def _read_yaml(path: str | Path) -> dict[str, Any]:

@@ -43,15 +43,15 @@ def as_config(config: ConfigLike, role: str = "policy") -> ModelConfig:
 
 def load_policy(config: ConfigLike = None) -> Policy:
     """The step policy a config describes (mixed with the rule-based prior when its
-    `prior_weight` is above 0)."""
+    `model_weight` is below 1)."""
     config = as_config(config, "policy")
     model = _load_model_policy(config)
-    if config.backend == "rules" or config.prior_weight == 0.0:
+    if config.backend == "rules" or config.model_weight == 1.0:
         return model
     from lean_prover.prover.mixture import MixturePolicy
     from lean_prover.prover.prior import PriorPolicy
 
-    return MixturePolicy(PriorPolicy(), model, 1.0 - config.prior_weight)
+    return MixturePolicy(PriorPolicy(), model, config.model_weight)
 
 
 def _load_model_policy(config: ModelConfig) -> Policy:
@@ -74,6 +74,15 @@ def _load_model_policy(config: ModelConfig) -> Policy:
     raise ModelConfigError(f"unknown model backend {config.backend!r}: choose one of {', '.join(BACKENDS)}")
 
 
+def load_planner_model(config: ConfigLike = None) -> Policy | None:
+    """The model of a `planner:` section, which proposes `have` chains through its `complete`
+    (None for no section or `rules`: the planner's structural sketches only)."""
+    if config is None:
+        return None
+    config = as_config(config, "planner")
+    return None if config.backend == "rules" else _load_model_policy(config)
+
+
 def load_critic(config: ConfigLike = None) -> Critic:
     """The critic a config describes (`rules`: the heuristic `ShapeCritic`)."""
     config = as_config(config, "critic")
@@ -90,5 +99,5 @@ def describe(config: ModelConfig) -> dict[str, Any]:
     """A short JSON-ready description of a model config (for reports)."""
     if config.backend == "rules":
         return {"backend": "rules"}
-    keys = ("backend", "path", "url", "decoding", "temperature", "num_samples", "prior_weight")
+    keys = ("backend", "path", "url", "decoding", "temperature", "num_samples", "model_weight")
     return {key: getattr(config, key) for key in keys if getattr(config, key) not in ("", None)}

@@ -47,8 +47,9 @@ import tempfile
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ContextManager, Protocol
+from typing import Callable, ContextManager, Literal, Protocol
 
+from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S
 from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file
 from lean_prover.lean_env.tactic_guard import is_usable_tactic
@@ -59,6 +60,10 @@ from lean_prover.prover.statement import (Statement, StatementError, balanced, i
 _HAVE_RE = re.compile(r"^have\s+([^\s:]+)\s*:\s*(.+?)\s*:=\s*by\s+sorry\s*$")
 _INTRO_RE = re.compile(r"^(intro|intros)(\s+[^\s]+)*\s*$")
 _NAT = ("Nat", "ℕ")
+
+
+SketchOrigin = Literal["split-and", "split-iff", "cases-or", "induction", "lm"]
+"""Which rule (or the language model) proposed a sketch."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class Sketch:
     steps: tuple[HaveStep, ...]
     closing: str
     intros: tuple[str, ...] = ()
-    origin: str = ""  # split-and | split-iff | cases-or | induction | lm
+    origin: SketchOrigin | Literal[""] = ""
     score: float | None = None  # the model's log-prob for LM sketches
 
     def tactics(self) -> list[str]:
@@ -122,7 +127,7 @@ class Planner:
     """Structural and LM-proposed sketches, checked together in one Lean file per theorem."""
 
     def __init__(self, toolchain: Toolchain | None = None, model: Completer | None = None, num_sketches: int = 4,
-                 max_new_tokens: int = 256, options: CheckOptions = CheckOptions(timeout_s=300),
+                 max_new_tokens: int = 256, options: CheckOptions = CheckOptions(timeout_s=LEAN_PROCESS_TIMEOUT_S),
                  lean_gate: Callable[[], ContextManager] = nullcontext) -> None:
         self._toolchain = toolchain
         self.lean_gate = lean_gate  # wraps each Lean run (a batching service's slot; see search.prove)

@@ -57,6 +57,25 @@ _MARKERS = ("[GOAL]", "[PROOFSTEP]", "[THEOREM]", "[SKETCH]", "[CRITIC]")
 TokenCounter = Callable[[str], int]
 
 
+def context_length(model_config, default: int | None = None) -> int | None:
+    """The context window of a Hugging Face model config (`n_positions` or
+    `max_position_embeddings`), or `default` when it names none."""
+    for name in ("n_positions", "max_position_embeddings"):
+        value = getattr(model_config, name, None)
+        if value:
+            return int(value)
+    return default
+
+
+def prompt_budget(max_prompt_tokens: int, context: int | None, completion_tokens: int = 0) -> int:
+    """The tokens a (truncated) prompt may take: the configured budget, bounded by the model's
+    context less the tokens of the completion, and at least 8. The one rule for inference (hf,
+    vllm), SFT, GRPO and the critic, so that a model sees the prompts it was trained on."""
+    if not context:
+        return max_prompt_tokens
+    return max(8, min(max_prompt_tokens, context - completion_tokens))
+
+
 def byte_token_estimate(text: str) -> int:
     """Token count estimate used where no tokenizer is at hand: ⌈UTF-8 bytes / 3⌉."""
     return -(-len(text.encode("utf-8")) // 3)
@@ -65,19 +84,20 @@ def byte_token_estimate(text: str) -> int:
 def format_prompt(state: str, max_prompt_tokens: int | None = None,
                   count_tokens: TokenCounter = byte_token_estimate) -> str:
     """The step-policy prompt for `state`, truncated to `max_prompt_tokens` when given."""
-    state = state.strip("\n")
-    if max_prompt_tokens is not None:
-        state = truncate_state(state, max_prompt_tokens, count_tokens)
-    return PROMPT_TEMPLATE.format(state=state)
+    return _render(PROMPT_TEMPLATE, state, max_prompt_tokens, count_tokens)
 
 
 def format_critic_prompt(state: str, max_prompt_tokens: int | None = None,
                          count_tokens: TokenCounter = byte_token_estimate) -> str:
     """The critic prompt for `state`, truncated like the step prompt (same token budget)."""
+    return _render(CRITIC_TEMPLATE, state, max_prompt_tokens, count_tokens)
+
+
+def _render(template: str, state: str, max_prompt_tokens: int | None, count_tokens: TokenCounter) -> str:
     state = state.strip("\n")
     if max_prompt_tokens is not None:
         state = truncate_state(state, max_prompt_tokens, count_tokens)
-    return CRITIC_TEMPLATE.format(state=state)
+    return template.format(state=state)
 
 
 def format_sketch_prompt(statement: str) -> str:

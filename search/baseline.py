@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lean_prover.lean_env.theorem import Theorem
+from lean_prover.lean_env.limits import BASELINE_TIMEOUT_S, DEFAULT_HEARTBEATS
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file
 from lean_prover.prover.suite import Problem
@@ -37,8 +38,8 @@ def run_baseline(
     toolchain: Toolchain,
     problems: list[Problem],
     tactics: tuple[str, ...] = AUTOMATION_TACTICS,
-    heartbeats: int = 200_000,
-    timeout_s: float = 1800,
+    heartbeats: int = DEFAULT_HEARTBEATS,
+    timeout_s: float = BASELINE_TIMEOUT_S,
 ) -> dict[str, BaselineResult]:
     """Try every problem with each tactic after `intros`; returns name -> result."""
     results = {p.name: BaselineResult(p.name) for p in problems}

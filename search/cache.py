@@ -1,7 +1,7 @@
 """The proof cache: solved and failed goals, shared by workers and kept across runs.
 
 One SQLite file (WAL mode, so readers never block the writer and several processes can
-share it). Goals are keyed by their normalised text. A proof is stored as its tactic list; a
+share it), read and written through `sqlite-utils` tables. Goals are keyed by their normalised text. A proof is stored as its tactic list; a
 failure records the largest budget spent on the goal, so a later search can skip it (same or
 smaller budget) or try again with more. Every write is one transaction: a worker killed
 mid-write leaves the database as it was before that write.
@@ -64,34 +64,40 @@ class ProofCache:
 
     def get_proof(self, goals: str) -> list[str] | None:
         """The cached tactic script proving `goals`, or None."""
-        row = self.db.execute("SELECT tactics FROM proofs WHERE key = ?", [goal_key(goals)]).fetchone()
-        return json.loads(row[0]) if row else None
+        row = self._row("proofs", goals)
+        return json.loads(row["tactics"]) if row else None
 
     def put_proof(self, goals: str, tactics: list[str], source: str = "") -> None:
         """Store a proof (first proof wins); clears any failure record of the goal."""
         key = goal_key(goals)
         with self._write():
-            self.db.execute(
-                "INSERT OR IGNORE INTO proofs (key, goal, tactics, source, created) VALUES (?, ?, ?, ?, ?)",
-                [key, goals, json.dumps(tactics), source, time.time()])
-            self.db.execute("DELETE FROM failures WHERE key = ?", [key])
+            self.db["proofs"].insert({"key": key, "goal": goals, "tactics": json.dumps(tactics), "source": source,
+                                      "created": time.time()}, ignore=True)
+            self.db["failures"].delete_where("key = ?", [key])
 
     def get_failure(self, goals: str) -> Failure | None:
         """The failure record of `goals`, or None."""
-        row = self.db.execute("SELECT expansions, time_s, attempts, lean_calls FROM failures WHERE key = ?",
-                              [goal_key(goals)]).fetchone()
-        return Failure(*row) if row else None
+        row = self._row("failures", goals)
+        return Failure(row["expansions"], row["time_s"], row["attempts"], row["lean_calls"]) if row else None
 
     def record_failure(self, goals: str, expansions: int, time_s: float, lean_calls: int = 0) -> None:
-        """Note an unsuccessful search; keeps the largest budget spent (per limit) and counts attempts."""
+        """Note an unsuccessful search; keeps the largest budget spent (per limit) and counts attempts.
+        The read and the write are one `BEGIN IMMEDIATE` transaction, so concurrent writers lose nothing."""
         with self._write():
-            self.db.execute(
-                "INSERT INTO failures (key, goal, expansions, time_s, attempts, updated, lean_calls) "
-                "VALUES (?, ?, ?, ?, 1, ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET expansions = max(expansions, excluded.expansions), "
-                "time_s = max(time_s, excluded.time_s), attempts = attempts + 1, updated = excluded.updated, "
-                "lean_calls = max(lean_calls, excluded.lean_calls)",
-                [goal_key(goals), goals, expansions, time_s, time.time(), lean_calls])
+            old = self.get_failure(goals)
+            self.db["failures"].upsert({
+                "key": goal_key(goals), "goal": goals, "updated": time.time(),
+                "expansions": max(expansions, old.expansions if old else 0),
+                "time_s": max(time_s, old.time_s if old else 0.0),
+                "lean_calls": max(lean_calls, old.lean_calls if old else 0),
+                "attempts": (old.attempts if old else 0) + 1,
+            }, pk="key")
+
+    def _row(self, table: str, goals: str) -> dict | None:
+        try:
+            return self.db[table].get(goal_key(goals))
+        except sqlite_utils.db.NotFoundError:
+            return None
 
     def should_skip(self, goals: str, max_expansions: int, max_lean_calls: int | None = None) -> bool:
         """True when a search that spent at least `max_expansions` expansions, or at least
@@ -107,13 +113,20 @@ class ProofCache:
         """Counts of cached proofs and failures."""
         return {"proofs": self.db["proofs"].count, "failures": self.db["failures"].count}
 
+    def reopen(self) -> "ProofCache":
+        """Another connection to the same file (one per thread: a connection is not shared)."""
+        return ProofCache(self.path)
+
     def close(self) -> None:
         """Close the connection."""
         self.db.conn.close()
 
 
 class _Transaction:
-    """`BEGIN IMMEDIATE` … `COMMIT` (or `ROLLBACK` on error): one atomic write."""
+    """`BEGIN IMMEDIATE` … `COMMIT` (or `ROLLBACK` on error): one atomic write. Hand-written
+    because `sqlite-utils`' own `atomic()` opens a deferred `BEGIN`, under which a read followed
+    by a write can fail with SQLITE_BUSY when another process writes in between; its table
+    operations nest inside this transaction as savepoints."""
 
     def __init__(self, connection: sqlite3.Connection):
         self.connection = connection

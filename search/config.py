@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from lean_prover.search.heuristics import HeuristicWeights
 from lean_prover.search.types import Budget
 
-ALGORITHMS = ("bfs", "critic-bfs", "mcts")
+Algorithm = Literal["bfs", "critic-bfs", "mcts"]
+ALGORITHMS: tuple[Algorithm, ...] = get_args(Algorithm)
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,7 @@ class SearchConfig:
     mcts: PUCT with the policy's normalised probabilities as priors and critic values at leaves.
     """
 
-    algorithm: str = "bfs"
+    algorithm: Algorithm = "bfs"
     width: int = 8  # tactics asked of the policy per expanded state
     nodes_per_call: int = 4  # states expanded together in one Lean round trip
     depth_exponent: float = 1.0
@@ -34,3 +36,8 @@ class SearchConfig:
             raise ValueError(f"unknown search algorithm {self.algorithm!r}: use one of {', '.join(ALGORITHMS)}")
         if self.width < 1 or self.nodes_per_call < 1:
             raise ValueError("width and nodes_per_call must be at least 1")
+
+    @property
+    def uses_critic(self) -> bool:
+        """True for the algorithms that score states with a critic (critic-bfs, mcts)."""
+        return self.algorithm in ("critic-bfs", "mcts")

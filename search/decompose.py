@@ -3,7 +3,7 @@
     decomposer = Decomposer(prover, Planner(toolchain), max_depth=1)
     attempt = decomposer.prove(theorem)      # direct search first; decomposition if it fails
 
-1. **Direct search** (:meth:`search.prove.Prover.prove`). If it proves the theorem, done.
+1. **Direct search** (:meth:`search.prove.SearchProver.prove`). If it proves the theorem, done.
 2. **Sketches.** The planner proposes `have` sketches (`prover.planner.Planner.candidates`:
    structural splits of `∧`/`↔`, case splits, induction skeletons, LM `have` chains). They are
    ranked by :func:`decomposition_score` (best first) and the best `max_sketches` are checked
@@ -30,13 +30,15 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
-from lean_prover.lean_env.file_engine import DEFAULT_HEARTBEATS, FileEngine
+from lean_prover.lean_env.file_engine import FileEngine
+from lean_prover.lean_env.limits import DEFAULT_HEARTBEATS
 from lean_prover.lean_env.goals import Goal
 from lean_prover.lean_env.results import TacticState, render_script
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.prover.planner import Planner, Sketch
 from lean_prover.prover.statement import StatementError, parse_statement
-from lean_prover.search.prove import ProofAttempt, Prover, ProverFacade
+from lean_prover.search.attempt import AttemptStatus, ProofAttempt, ProverFacade
+from lean_prover.search.prove import SearchProver
 
 _BINDER_WORDS = ("∀", "∃", "∃!", "fun", "λ", "Σ", "∑", "∏")
 _CONNECTIVES = ("∧", "∨", "↔", "→", "¬")
@@ -82,7 +84,7 @@ class PieceReport:
 
     name: str
     statement: str
-    status: str
+    status: AttemptStatus
     proof: str = ""
     expansions: int = 0
     lean_calls: int = 0
@@ -103,7 +105,7 @@ class PieceReport:
 class Decomposer(ProverFacade):
     """Direct search, then planner sketches whose pieces are proved separately (depth-limited)."""
 
-    def __init__(self, prover: Prover, planner: Planner | None = None, max_depth: int = 1,
+    def __init__(self, prover: SearchProver, planner: Planner | None = None, max_depth: int = 1,
                  max_sketches: int = 2) -> None:
         if max_depth < 0 or max_sketches < 1:
             raise ValueError("max_depth must be ≥ 0 and max_sketches ≥ 1")
@@ -125,7 +127,7 @@ class Decomposer(ProverFacade):
         tried: list[dict] = []
         attempt = ProofAttempt(theorem.name, direct.status, expansions=direct.expansions,
                                lean_calls=direct.lean_calls, probes=direct.probes, stop_reason=direct.stop_reason,
-                               detail=direct.detail, trace=direct.trace)
+                               detail=direct.detail, trace=direct.trace, root_state=direct.root_state)
         attempt.decomposition = {"depth": depth, "direct": direct.stop_reason, "sketches": tried}
         ranked = self.ranked_sketches(theorem)
         if not ranked:

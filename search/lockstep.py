@@ -14,19 +14,20 @@ thread-safe); a proof cache is re-opened per thread (one SQLite connection each)
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from lean_prover.lean_env.batching import BatchingService
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.prover.policy import Policy, TacticSuggestion
-from lean_prover.search.cache import ProofCache
-from lean_prover.search.prove import ProofAttempt, Prover, ProverFacade
+from lean_prover.search.attempt import OnAttempt, ProofAttempt, Prover, ProverFacade, error_attempt
+from lean_prover.search.engines import BatchedEngines
+from lean_prover.search.prove import SearchProver
 
 Item = TypeVar("Item")
 
 
 class LockedPolicy:
-    """A policy shared by threads: one `suggest` at a time."""
+    """A policy (or planner model) shared by threads: one call at a time."""
 
     def __init__(self, policy: Policy):
         self.policy = policy
@@ -37,37 +38,43 @@ class LockedPolicy:
         with self._lock:
             return self.policy.suggest(states, k)
 
+    def complete(self, prompts: list[str], n: int, stop: str = "\n", max_new_tokens: int | None = None) -> list:
+        """The wrapped model's completions (planner models)."""
+        with self._lock:
+            return self.policy.complete(prompts, n, stop, max_new_tokens)
+
 
 class LockstepPool(ProverFacade):
     """Runs searches `concurrency` at a time over one batching service (module docstring)."""
 
-    def __init__(self, prover: Prover, concurrency: int = 8, processes: int = 2,
-                 wrap: Callable[[Prover], Any] | None = None):
-        """`wrap` turns a thread's prover replica into what proves each theorem (anything with
-        `prove(theorem)`, e.g. `lambda p: Decomposer(p)`); by default the replica itself."""
+    independent = True
+
+    def __init__(self, prover: SearchProver, concurrency: int = 8, processes: int = 2,
+                 wrap: Callable[[SearchProver], Prover] | None = None):
+        """`wrap` turns a thread's prover replica into what proves each theorem (e.g.
+        `lambda replica: Decomposer(replica)`); by default the replica itself."""
         if concurrency < 1 or processes < 1:
             raise ValueError("concurrency and processes must be at least 1")
-        if prover.session is not None:
+        if prover.engines.kind != "file":
             raise ValueError("a lockstep pool batches file-engine runs: use it without a Lean session")
         self.prover, self.concurrency, self.processes = prover, concurrency, processes
-        self.wrap = wrap or (lambda replica: replica)
+        self.wrap: Callable[[SearchProver], Prover] = wrap or (lambda replica: replica)
 
     def prove(self, theorem: Theorem) -> ProofAttempt:
         """One theorem (nothing to share: no batching)."""
         return self.wrap(self.prover).prove(theorem)
 
-    def prove_all(self, theorems: Sequence[Theorem],
-                  on_attempt: Callable[[ProofAttempt], None] = lambda _a: None) -> list[ProofAttempt]:
+    def prove_all(self, theorems: Sequence[Theorem], on_attempt: OnAttempt = lambda _a: None) -> list[ProofAttempt]:
         """Every theorem's attempt, `on_attempt` called as each finishes; returned in input order."""
         attempts: list[ProofAttempt | None] = [None] * len(theorems)
         lock = threading.Lock()
 
-        def one(index_theorem: tuple[int, Theorem], prover: Prover) -> None:
+        def one(index_theorem: tuple[int, Theorem], prover: SearchProver) -> None:
             index, theorem = index_theorem
             try:
                 attempt = self.wrap(prover).prove(theorem)
             except Exception as exc:  # one theorem's failure must not end the others
-                attempt = ProofAttempt(theorem.name, "error", detail=f"{type(exc).__name__}: {exc}")
+                attempt = error_attempt(theorem.name, exc)
             with lock:
                 attempts[index] = attempt
                 on_attempt(attempt)
@@ -75,7 +82,7 @@ class LockstepPool(ProverFacade):
         self.run(list(enumerate(theorems)), one)
         return [a for a in attempts if a is not None]
 
-    def run(self, items: Sequence[Item], work: Callable[[Item, Prover], None]) -> None:
+    def run(self, items: Sequence[Item], work: Callable[[Item, SearchProver], None]) -> None:
         """`work(item, prover)` for every item, in `concurrency` threads with prover replicas on
         one batching service; an exception escaping `work` stops the threads and is re-raised."""
         if not items:
@@ -91,8 +98,8 @@ class LockstepPool(ProverFacade):
             cache = None
             with service.participant():
                 try:
-                    cache = ProofCache(self.prover.cache.path) if self.prover.cache is not None else None
-                    replica = self.prover.replace(policy=policy, batching=service, cache=cache)
+                    cache = self.prover.cache.reopen() if self.prover.cache is not None else None
+                    replica = self.prover.replace(policy=policy, engines=BatchedEngines(service), cache=cache)
                     while True:
                         with taken:
                             if not queue or errors:

@@ -5,94 +5,47 @@ from __future__ import annotations
 import copy
 import tempfile
 import time
-from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from lean_prover.lean_env.dojo import Dojo, TacticState, Theorem, render_script
+from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file, vouches_for
+from lean_prover.search.attempt import OnAttempt, ProofAttempt, prove_in_turn
 from lean_prover.search.best_first import best_first_search
-from lean_prover.search.cache import ProofCache
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.dojo_env import DojoProbeEnv
+from lean_prover.search.engines import EngineFactory, ProcessEngines
 from lean_prover.search.mcts import mcts_search
 from lean_prover.search.types import Progress
 
 if TYPE_CHECKING:
-    from lean_prover.lean_env.batching import BatchingService
-    from lean_prover.lean_env.session import LeanSession
     from lean_prover.prover.critic import Critic
+    from lean_prover.search.cache import ProofCache
     from lean_prover.prover.policy import Policy
 
 
-@dataclass
-class ProofAttempt:
-    """The end of one theorem's attempt.
+class SearchProver:
+    """Searches for proofs of theorems with one policy, critic, search configuration and cache;
+    its Lean work goes through `engines` (:mod:`search.engines`: one process per batch by default)."""
 
-    status: proved | not_proved | skipped (a cached failure with at least this budget) | error.
-    `proof` (the text after `:=`) is set only when Lean re-checked the whole theorem with it.
-    """
-
-    name: str
-    status: str
-    proof: str = ""
-    tactics: list[str] = field(default_factory=list)
-    from_cache: bool = False
-    time_s: float = 0.0
-    expansions: int = 0
-    lean_calls: int = 0
-    probes: int = 0
-    stop_reason: str = ""
-    detail: str = ""
-    trace: list[dict] = field(default_factory=list)
-    decomposition: dict = field(default_factory=dict)  # set by search.decompose: sketches and pieces tried
-
-    def to_dict(self, with_trace: bool = False) -> dict:
-        """A JSON-ready dict (the search trace only on request)."""
-        data = asdict(self)
-        if not with_trace:
-            data.pop("trace")
-        return data
-
-
-class ProverFacade:
-    """What wrappers of a prover (decomposition, pools) pass through: its toolchain and timeout."""
-
-    prover: "Prover"
-
-    @property
-    def toolchain(self) -> Toolchain:
-        """The prover's Lean toolchain."""
-        return self.prover.toolchain
-
-    @property
-    def tactic_timeout_s(self) -> float:
-        """The prover's per-process Lean timeout."""
-        return self.prover.tactic_timeout_s
-
-
-class Prover:
-    """Searches for proofs of theorems with one policy, critic, search configuration and cache."""
+    independent = False
 
     def __init__(self, toolchain: Toolchain, policy: "Policy", config: SearchConfig,
-                 critic: "Critic | None" = None, cache: ProofCache | None = None,
-                 progress: Progress | None = None, tactic_timeout_s: float = 300.0,
-                 session: "LeanSession | None" = None, batching: "BatchingService | None" = None):
+                 critic: "Critic | None" = None, cache: "ProofCache | None" = None,
+                 progress: Progress | None = None, tactic_timeout_s: float = LEAN_PROCESS_TIMEOUT_S,
+                 engines: EngineFactory | None = None):
         self.toolchain, self.policy, self.config = toolchain, policy, config
         self.critic, self.cache, self.progress = critic, cache, progress
         self.tactic_timeout_s = tactic_timeout_s
-        self.session = session  # a persistent Lean worker for the probes (else one process per batch)
-        self.batching = batching  # shared Lean runs with concurrent searches (lean_env.batching)
-        if session is not None and batching is not None:
-            raise ValueError("a prover uses a session or a batching service, not both")
+        self.engines: EngineFactory = engines or ProcessEngines()
 
-    def replace(self, **changes) -> "Prover":
-        """A copy with some attributes changed (e.g. `policy`, `batching`, `cache`)."""
+    def replace(self, **changes) -> "SearchProver":
+        """A copy with some attributes changed (e.g. `policy`, `engines`, `cache`)."""
         unknown = set(changes) - set(vars(self))
         if unknown:
-            raise TypeError(f"Prover has no attribute {', '.join(sorted(unknown))}")
+            raise TypeError(f"SearchProver has no attribute {', '.join(sorted(unknown))}")
         twin = copy.copy(self)
         vars(twin).update(changes)
         return twin
@@ -104,14 +57,12 @@ class Prover:
         attempt.time_s = round(time.monotonic() - started, 3)
         return attempt
 
-    def _attempt(self, theorem: Theorem) -> ProofAttempt:
-        engine = None
-        if self.session is not None:
-            from lean_prover.lean_env.session import SessionEngine
+    def prove_all(self, theorems: Sequence[Theorem], on_attempt: OnAttempt = lambda _a: None) -> list[ProofAttempt]:
+        """Every theorem in turn; `on_attempt` as each ends (an exception is that theorem's `error`)."""
+        return prove_in_turn(self, theorems, on_attempt)
 
-            engine = SessionEngine(self.toolchain, theorem, timeout_s=self.tactic_timeout_s, session=self.session)
-        elif self.batching is not None:
-            engine = self.batching.engine(theorem)
+    def _attempt(self, theorem: Theorem) -> ProofAttempt:
+        engine = self.engines.engine(theorem, self.tactic_timeout_s)
         with Dojo(theorem, toolchain=self.toolchain, timeout_s=self.tactic_timeout_s, engine=engine) as (dojo, initial):
             if not isinstance(initial, TacticState):
                 return ProofAttempt(theorem.name, "error", detail=f"cannot start the proof: {initial}")
@@ -130,7 +81,7 @@ class Prover:
             result = search(DojoProbeEnv(dojo, initial), self.policy, self.config, self.critic, self.progress)
         attempt = ProofAttempt(theorem.name, "not_proved", tactics=result.tactics, expansions=result.expansions,
                                lean_calls=result.lean_calls, probes=result.probes,
-                               stop_reason=result.stop_reason, trace=result.trace)
+                               stop_reason=result.stop_reason, trace=result.trace, root_state=initial.pp)
         if result.proved:
             proof = render_script(result.tactics)
             if self.verify(theorem, proof):
@@ -145,15 +96,13 @@ class Prover:
 
     def lean_gate(self):
         """A context for Lean work of this prover's own outside its probes (sketch checks): with
-        a batching service it holds a process slot and lets rounds go on without it."""
-        return self.batching.outside() if self.batching is not None else nullcontext()
+        batched engines it holds a process slot and lets rounds go on without it."""
+        return self.engines.outside()
 
     def verify(self, theorem: Theorem, proof: str) -> bool:
         """True when Lean accepts the whole theorem with `proof`: no error, no sorry, standard axioms.
-        With a batching service the re-check shares a file with other searches' re-checks."""
-        if self.batching is not None:
-            return self.batching.recheck(theorem, proof, alone=lambda: self._verify_alone(theorem, proof))
-        return self._verify_alone(theorem, proof)
+        With batched engines the re-check shares a file with other searches' re-checks."""
+        return self.engines.recheck(theorem, proof, lambda: self._verify_alone(theorem, proof))
 
     def _verify_alone(self, theorem: Theorem, proof: str) -> bool:
         with tempfile.TemporaryDirectory(prefix="prover-verify-") as tmp:

@@ -1,6 +1,6 @@
 """Proving on a Ray cluster (several machines): one actor per worker, each with its own prover.
 
-    pool = RayPool(ProverSpec(toolchain, SearchConfig()), address="auto", workers=8)
+    pool = RayPool(ProverSpec(toolchain, SearchConfig()), address="auto", workers=8)   # search.spec
     attempts = pool.prove_all(theorems)
 
 `address` is what `ray.init` takes (`auto`: the cluster this machine belongs to, `ray://host:10001`
@@ -14,43 +14,35 @@ result is an `error` attempt. Results come back in the input's order.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Sequence
 
 from lean_prover.lean_env.theorem import Theorem
-from lean_prover.search.prove import ProofAttempt
-from lean_prover.search.workers import ProverFactory
+from lean_prover.search.attempt import OnAttempt, ProofAttempt, error_attempt
+from lean_prover.search.pool import ProverFactory, ProverPool
 
 
 class RayUnavailable(RuntimeError):
-    """Ray is not installed or cannot connect; the message is one line."""
+    """Ray cannot be imported (a broken installation) or cannot connect; the message is one line."""
 
 
 def _ray():
     try:
         import ray
-    except ImportError as exc:
-        raise RayUnavailable("--ray-address needs Ray: pip install ray") from exc
+    except ImportError as exc:  # ray is a dependency of the package: only a broken environment gets here
+        raise RayUnavailable(f"Ray cannot be imported ({exc}); it is a dependency of lean-prover: reinstall "
+                             "the package (pip install -e .)") from exc
     return ray
 
 
-class RayPool:
-    """`prove_all` over Ray actors (see the module doc)."""
+class RayPool(ProverPool):
+    """`prove_all` over Ray actors (see the module doc); `workers` None: one per cluster CPU."""
 
     def __init__(self, factory: ProverFactory, address: str | None = "auto", workers: int | None = None,
                  retries: int = 1) -> None:
-        if retries < 0 or (workers is not None and workers < 1):
-            raise ValueError("workers must be at least 1 and retries at least 0")
-        self.factory, self.address, self.retries = factory, address, retries
-        self.workers = workers
-        self.toolchain = getattr(factory, "toolchain", None)
-        self.tactic_timeout_s = getattr(factory, "tactic_timeout_s", 300.0)
+        super().__init__(factory, workers, retries)
+        self.address = address
 
-    def prove(self, theorem: Theorem) -> ProofAttempt:
-        """Prove one theorem on the cluster."""
-        return self.prove_all([theorem])[0]
-
-    def prove_all(self, theorems: list[Theorem],
-                  on_attempt: Callable[[ProofAttempt], None] = lambda _a: None) -> list[ProofAttempt]:
+    def prove_all(self, theorems: Sequence[Theorem], on_attempt: OnAttempt = lambda _a: None) -> list[ProofAttempt]:
         """Prove every theorem on the cluster's actors; attempts in the input's order."""
         ray = _ray()
         if not ray.is_initialized():
@@ -100,4 +92,4 @@ class _ProverActor:
         try:
             return self.prover.prove(theorem)
         except Exception as exc:
-            return ProofAttempt(theorem.name, "error", detail=f"{type(exc).__name__}: {exc}")
+            return error_attempt(theorem.name, exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lean_prover.search.types import BudgetMeter, Outcome, SearchResult
+from lean_prover.search.types import BudgetMeter, Outcome, SearchResult, StopReason, Verdict
 
 
 @dataclass
@@ -54,12 +54,13 @@ class SearchTree:
             parent.children.append(node)
         return node
 
-    def place(self, parent: Node, tactic: str, logprob: float, outcome: Outcome) -> tuple[str, Node | None]:
+    def place(self, parent: Node, tactic: str, logprob: float, outcome: Outcome) -> tuple[Verdict, Node | None]:
         """Put a probe's outcome in the tree; returns its verdict and the node it produced.
 
         verdict: "proved" (a node ending the proof), "new" (a new state), "duplicate" (a state
         already in the tree: no new node) or the outcome's failure kind (error, timeout, crash).
         """
+        verdict: Verdict
         if outcome.kind == "proved":
             verdict, child = "proved", self.add(outcome, parent, tactic, logprob)
         elif outcome.kind != "state":
@@ -72,7 +73,8 @@ class SearchTree:
                     self.by_key[outcome.key] if verdict == "duplicate" else child)
         return verdict, child
 
-    def record(self, parent: Node, tactic: str, logprob: float, outcome: Outcome, verdict: str, child: Node | None) -> None:
+    def record(self, parent: Node, tactic: str, logprob: float, outcome: Outcome, verdict: Verdict,
+               child: Node | None) -> None:
         """Append one probe to the trace (verdict: new / duplicate / proved / error / timeout / crash)."""
         self.trace.append({
             "parent": parent.id, "tactic": tactic, "logprob": round(logprob, 4), "verdict": verdict,
@@ -80,8 +82,7 @@ class SearchTree:
             "message": outcome.message[:500],
         })
 
-
-    def result(self, proved: bool, tactics: list[str], meter: BudgetMeter, reason: str) -> SearchResult:
+    def result(self, proved: bool, tactics: list[str], meter: BudgetMeter, reason: StopReason) -> SearchResult:
         """The search's result, with what the meter counted and this tree's trace."""
         return SearchResult(proved, tactics, meter.expansions, meter.lean_calls, meter.probes,
                             round(meter.elapsed(), 3), reason, self.trace)

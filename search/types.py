@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Protocol
+from typing import Callable, Literal, Protocol
+
+from lean_prover.lean_env.limits import THEOREM_TIME_LIMIT_S
+
+OutcomeKind = Literal["state", "proved", "error", "timeout", "crash"]
+"""What a probe led to: goals remain, no goals left, or a failure of the tactic or of Lean."""
+
+Verdict = Literal["new", "duplicate", "proved", "error", "timeout", "crash"]
+"""Where a probe's outcome went in the search tree (:meth:`search.tree.SearchTree.place`)."""
+
+BudgetLimit = Literal["expansions", "lean_calls", "time"]
+"""The limits of a :class:`Budget`, as named in stop reasons."""
+
+StopReason = Literal["proved", "expansions", "lean_calls", "time", "exhausted"]
+"""Why a search ended: a proof, a spent limit, or nothing left to try."""
 
 
 @dataclass(frozen=True)
@@ -16,7 +30,7 @@ class Outcome:
     them; `handle` is the Lean side's own object for the state (passed back in later probes).
     """
 
-    kind: str
+    kind: OutcomeKind
     key: str = ""
     goals: str = ""
     num_goals: int = 0
@@ -40,7 +54,7 @@ class Budget:
 
     max_expansions: int = 64
     max_lean_calls: int = 16
-    max_time_s: float = 600.0
+    max_time_s: float = THEOREM_TIME_LIMIT_S
 
 
 @dataclass
@@ -53,7 +67,7 @@ class BudgetMeter:
     probes: int = 0
     started: float = field(default_factory=time.monotonic)
 
-    def exhausted(self) -> str | None:
+    def exhausted(self) -> BudgetLimit | None:
         """The name of the first exhausted limit, or None."""
         if self.expansions >= self.budget.max_expansions:
             return "expansions"
@@ -78,7 +92,7 @@ class SearchResult:
     lean_calls: int
     probes: int
     time_s: float
-    stop_reason: str  # "proved" | "expansions" | "lean_calls" | "time" | "exhausted" (nothing left to try)
+    stop_reason: StopReason
     trace: list[dict] = field(default_factory=list)
 
     def to_dict(self, with_trace: bool = False) -> dict:

@@ -1,11 +1,11 @@
 """Parallel proving on one machine: N worker processes, each with its own prover and Lean runs.
 
-    spec = ProverSpec(toolchain, SearchConfig(), cache_path="proofs.db")
+    spec = ProverSpec(toolchain, SearchConfig(), cache_path="proofs.db")    # search.spec
     pool = WorkerPool(spec, workers=2, retries=1)
     attempts = pool.prove_all([theorem_a, theorem_b, theorem_c])   # in the input's order
 
 Workers are `spawn`ed processes (no state forked from the parent: safe with torch and threads).
-Each builds its prover once from the picklable :class:`ProverSpec` and takes tasks (theorems or
+Each builds its prover once from the picklable :class:`search.spec.ProverSpec` and takes tasks (theorems or
 decomposition pieces alike: a task is a :class:`~lean_env.theorem.Theorem`) from one shared
 queue. Every worker consults and fills the same SQLite proof cache (`search.cache`: WAL mode,
 busy timeout, one transaction per write), so a goal one worker proved is served to the others.
@@ -33,57 +33,13 @@ import sys
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Callable, Protocol
+from typing import Callable, Sequence
 
 from lean_prover.lean_env.theorem import Theorem
-from lean_prover.lean_env.toolchain import Toolchain
-from lean_prover.search.config import SearchConfig
-from lean_prover.search.prove import ProofAttempt, Prover
+from lean_prover.search.attempt import OnAttempt, ProofAttempt, error_attempt
+from lean_prover.search.pool import ProverFactory, ProverPool
 
 _PR_SET_PDEATHSIG = 1
-
-
-class TheoremProver(Protocol):
-    """What a worker runs: `prove(theorem) -> ProofAttempt` (a Prover or a Decomposer)."""
-
-    def prove(self, theorem: Theorem) -> ProofAttempt:
-        """Prove one theorem."""
-
-
-@dataclass(frozen=True)
-class ProverSpec:
-    """Everything a worker needs to build its own prover (picklable: it crosses processes).
-
-    `models` is a `prover.model_config.ModelsConfig` (None: the rule-based policy and critic);
-    `decompose` wraps the prover in `search.decompose.Decomposer` with `max_depth`.
-    """
-
-    toolchain: Toolchain
-    config: SearchConfig
-    models: object = None
-    cache_path: str | None = None
-    tactic_timeout_s: float = 300.0
-    decompose: bool = False
-    max_depth: int = 1
-
-    def __call__(self) -> TheoremProver:
-        """A fresh prover (policy, critic, cache connection) for this process."""
-        from lean_prover.prover.model_config import ModelsConfig
-        from lean_prover.prover.models import load_critic, load_policy
-        from lean_prover.search.cache import ProofCache
-
-        models = self.models if self.models is not None else ModelsConfig()
-        policy = load_policy(models.policy)
-        critic = load_critic(models.critic) if self.config.algorithm in ("critic-bfs", "mcts") else None
-        cache = ProofCache(self.cache_path) if self.cache_path else None
-        prover = Prover(self.toolchain, policy, self.config, critic, cache, tactic_timeout_s=self.tactic_timeout_s)
-        if not self.decompose:
-            return prover
-        from lean_prover.search.decompose import Decomposer
-        return Decomposer(prover, max_depth=self.max_depth)
-
-
-ProverFactory = Callable[[], TheoremProver]
 
 
 def _die_with_parent() -> None:
@@ -108,7 +64,7 @@ def _worker_main(factory: ProverFactory, conn) -> None:
         try:
             attempt = prover.prove(theorem)
         except Exception as exc:  # a prover bug is this task's error, not a dead worker
-            attempt = ProofAttempt(theorem.name, "error", detail=f"{type(exc).__name__}: {exc}")
+            attempt = error_attempt(theorem.name, exc)
         conn.send((index, attempt))
 
 
@@ -124,29 +80,20 @@ class _Worker:
     task: int | None = None
 
 
-class WorkerPool:
+class WorkerPool(ProverPool):
     """A pool of `workers` processes proving theorems handed out from one queue (module doc).
 
-    `factory` builds a worker's prover (a :class:`ProverSpec`, or any picklable callable);
-    `on_start(index, pid)` is called when task `index` is handed to the worker `pid`.
+    `factory` builds a worker's prover (a :class:`search.spec.ProverSpec`, or any picklable
+    callable); `on_start(index, pid)` is called when task `index` is handed to the worker `pid`.
     Each worker has its own pipe, so a worker dying mid-message harms no other worker.
     """
 
     def __init__(self, factory: ProverFactory, workers: int = 2, retries: int = 1,
                  on_start: Callable[[int, int], None] | None = None) -> None:
-        if workers < 1 or retries < 0:
-            raise ValueError("workers must be at least 1 and retries at least 0")
-        self.factory, self.workers, self.retries = factory, workers, retries
+        super().__init__(factory, workers, retries)
         self.on_start = on_start
-        self.toolchain = getattr(factory, "toolchain", None)
-        self.tactic_timeout_s = getattr(factory, "tactic_timeout_s", 300.0)
 
-    def prove(self, theorem: Theorem) -> ProofAttempt:
-        """Prove one theorem in a worker."""
-        return self.prove_all([theorem])[0]
-
-    def prove_all(self, theorems: list[Theorem],
-                  on_attempt: Callable[[ProofAttempt], None] = lambda _a: None) -> list[ProofAttempt]:
+    def prove_all(self, theorems: Sequence[Theorem], on_attempt: OnAttempt = lambda _a: None) -> list[ProofAttempt]:
         """Prove every theorem; attempts in the input's order (`on_attempt` as each finishes)."""
         ctx = mp.get_context("spawn")
         pending = deque(range(len(theorems)))

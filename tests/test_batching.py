@@ -168,17 +168,18 @@ def test_shared_rechecks_judge_each_theorem_like_a_recheck_alone(toolchain) -> N
     """Real Lean: a proof, a wrong proof, a `sorry` and a name met twice, re-checked together."""
     from lean_prover.prover.models import load_policy
     from lean_prover.search.config import SearchConfig
-    from lean_prover.search.prove import Prover
+    from lean_prover.search.engines import BatchedEngines
+    from lean_prover.search.prove import SearchProver
 
     cases = [(Theorem.from_statement("theorem rc_ok (p q : Prop) (hp : p) (hq : q) : p ∧ q"), "⟨hp, hq⟩"),
              (Theorem.from_statement("theorem rc_wrong (n : Nat) : n + 1 = n"), "by omega"),
              (Theorem.from_statement("theorem rc_sorry (n : Nat) : n = n"), "by sorry"),
              (Theorem.from_statement("theorem rc_ok (n : Nat) : n ≤ n + 1"), "by omega")]
-    prover = Prover(toolchain, load_policy(None), SearchConfig())
+    prover = SearchProver(toolchain, load_policy(None), SearchConfig())
     alone = [prover.verify(t, proof) for t, proof in cases]
     assert alone == [True, False, False, True]
     service = BatchingService(toolchain, processes=2)
-    shared = run_threads(service, [lambda s, c=c: prover.replace(batching=s).verify(*c) for c in cases])
+    shared = run_threads(service, [lambda s, c=c: prover.replace(engines=BatchedEngines(s)).verify(*c) for c in cases])
     assert shared == alone
     assert service.rounds == 1 and service.runs == 2  # rc_ok twice: two files
 
@@ -188,14 +189,14 @@ def test_concurrent_searches_find_the_sequential_proofs(toolchain, tmp_path: Pat
     from lean_prover.prover.models import load_policy
     from lean_prover.prover.suite import Problem
     from lean_prover.search.config import SearchConfig
-    from lean_prover.search.prove import Prover
+    from lean_prover.search.prove import SearchProver
     from lean_prover.search.types import Budget
     from lean_prover.training.search_runs import search_problems
 
     problems = [Problem("cs_swap", "theorem cs_swap (p q : Prop) : p ∧ q → q ∧ p", "dev"),
                 Problem("cs_add", "theorem cs_add (a b : Nat) (h : a = b) : a + 1 = b + 1", "dev"),
                 Problem("cs_false", "theorem cs_false (p : Prop) : p", "dev")]
-    prover = Prover(toolchain, load_policy(None), SearchConfig(width=4, budget=Budget(8, 2, 600)))
+    prover = SearchProver(toolchain, load_policy(None), SearchConfig(width=4, budget=Budget(8, 2, 600)))
     sequential = search_problems(prover, problems, tmp_path / "seq.jsonl", "cs", {"round": 1})
     concurrent = search_problems(prover, problems, tmp_path / "conc.jsonl", "cs", {"round": 1},
                                  concurrency=concurrency)

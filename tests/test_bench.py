@@ -35,6 +35,7 @@ def test_bench_writes_results_report_plot_and_resumes(tmp_path):
     rows2 = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(rows2) == 2 and rows2[0] == row
     assert "[1/1]" in second.stderr and "[1/2]" not in second.stderr
+    assert f"resuming {out}: 1 of 2 problems already finished there" in second.stderr
 
 
 def test_bench_malformed_suite_file(tmp_path):

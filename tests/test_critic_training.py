@@ -5,7 +5,6 @@ Real Lean: two searches with the rule-based prior (a provable theorem and an unp
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from pathlib import Path
@@ -44,16 +43,12 @@ def test_bad_traces_are_one_line_errors(tmp_path: Path) -> None:
         examples_from_rows([{"name": "x", "status": "proved"}])
     with pytest.raises(CriticDataError, match="not a search-trace entry"):
         examples_from_rows([{"name": "x", "trace": [{"tactic": "simp"}]}])
-    from lean_prover.app.train_cli import TrainCommandError, add_train_parser
+    from lean_prover.app.cli import build_parser, dispatch
+    from lean_prover.app.console import CommandError
 
-    parser = argparse.ArgumentParser()
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lean")
-    common.add_argument("--project")
-    add_train_parser(parser.add_subparsers(dest="command"), common)
-    args = parser.parse_args(["train", "critic", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "c")])
-    with pytest.raises(TrainCommandError, match="no such trace file"):
-        args.func(args)
+    args = build_parser().parse_args(["train", "critic", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "c")])
+    with pytest.raises(CommandError, match="no such trace file"):
+        dispatch(args)
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +57,14 @@ def search_rows(toolchain, tmp_path_factory) -> Path:
     from lean_prover.prover.models import load_policy
     from lean_prover.prover.suite import Problem
     from lean_prover.search.config import SearchConfig
-    from lean_prover.search.prove import Prover
+    from lean_prover.search.prove import SearchProver
     from lean_prover.search.types import Budget
     from lean_prover.training.search_runs import search_problems
 
     path = tmp_path_factory.mktemp("critic") / "search.jsonl"
     problems = [Problem("crit_swap", "theorem crit_swap (p q : Prop) : p ∧ q → q ∧ p", "dev"),
                 Problem("crit_false", "theorem crit_false (p q : Prop) (hq : q) : p", "dev")]
-    prover = Prover(toolchain, load_policy(None), SearchConfig(algorithm="bfs", width=6, budget=Budget(8, 3, 600)))
+    prover = SearchProver(toolchain, load_policy(None), SearchConfig(algorithm="bfs", width=6, budget=Budget(8, 3, 600)))
     rows = search_problems(prover, problems, path, "critic-test", {"round": 0}, concurrency=2)
     assert [r["status"] for r in rows] == ["proved", "not_proved"]
     return path
@@ -77,17 +72,12 @@ def search_rows(toolchain, tmp_path_factory) -> Path:
 
 def test_trained_critic_loads_in_hf_critic_and_guides_search(search_rows: Path, toolchain, tmp_path: Path) -> None:
     from lean_prover.prover.models import load_critic
-    from lean_prover.app.train_cli import add_train_parser
+    from lean_prover.app.cli import build_parser, dispatch
 
-    parser = argparse.ArgumentParser()
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lean")
-    common.add_argument("--project")
-    add_train_parser(parser.add_subparsers(dest="command"), common)
     out, examples_path = tmp_path / "critic", tmp_path / "examples.jsonl"
-    args = parser.parse_args(["train", "critic", str(search_rows), "--out", str(out), "--examples-out",
+    args = build_parser().parse_args(["train", "critic", str(search_rows), "--out", str(out), "--examples-out",
                               str(examples_path), "--epochs", "60", "--max-prompt-tokens", "200", "--json"])
-    assert args.func(args) == 0
+    assert dispatch(args) == 0
     examples = [json.loads(line) for line in examples_path.read_text().splitlines()]
     provable = [e for e in examples if e["label"] == 1]
     dead = [e for e in examples if e["label"] == 0]
@@ -106,10 +96,10 @@ def test_trained_critic_loads_in_hf_critic_and_guides_search(search_rows: Path, 
     from lean_prover.lean_env.dojo import Theorem
     from lean_prover.prover.models import load_policy
     from lean_prover.search.config import SearchConfig
-    from lean_prover.search.prove import Prover
+    from lean_prover.search.prove import SearchProver
     from lean_prover.search.types import Budget
 
-    prover = Prover(toolchain, load_policy(None), SearchConfig(algorithm="critic-bfs", width=4, budget=Budget(4, 2, 600)),
+    prover = SearchProver(toolchain, load_policy(None), SearchConfig(algorithm="critic-bfs", width=4, budget=Budget(4, 2, 600)),
                     critic=critic)
     attempt = prover.prove(Theorem.from_statement("theorem crit_and (p q : Prop) (hp : p) (hq : q) : p ∧ q"))
     assert attempt.status == "proved", attempt.detail

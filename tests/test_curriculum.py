@@ -5,7 +5,6 @@ Real Lean: one `prover train pool` run (2 Lean processes: the library signatures
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from itertools import product
@@ -91,27 +90,22 @@ def test_core_suite_is_excluded_in_every_split() -> None:
 @pytest.fixture(scope="module")
 def pool(toolchain, tmp_path_factory) -> tuple[Path, dict, str]:
     """`prover train pool` with a private benchmark file that contains one would-be pool statement."""
-    from lean_prover.app.train_cli import add_train_parser
+    from lean_prover.app.cli import build_parser, dispatch
 
     work = tmp_path_factory.mktemp("pool")
     leaked = arithmetic_candidates(12, seed=0)[0]
     renamed = re.sub(r"\bx\b", "z", leaked.statement.replace(leaked.name, "bench_leak"))
     bench = work / "bench.jsonl"
     bench.write_text(json.dumps({"name": "bench_leak", "statement": renamed, "split": "test"}) + "\n")
-    parser = argparse.ArgumentParser()
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lean")
-    common.add_argument("--project")
-    add_train_parser(parser.add_subparsers(dest="command"), common)
     out = work / "pool.jsonl"
-    args = parser.parse_args(["train", "pool", "--out", str(out), "--arithmetic", "12", "--logic", "12",
+    args = build_parser().parse_args(["train", "pool", "--out", str(out), "--arithmetic", "12", "--logic", "12",
                               "--exclude", str(bench), "--json"])
     import contextlib
     import io
 
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        assert args.func(args) == 0
+        assert dispatch(args) == 0
     return out, json.loads(printed.getvalue()), leaked.statement
 
 
@@ -134,13 +128,9 @@ def test_pool_is_a_loadable_checked_decontaminated_suite(pool) -> None:
 
 
 def test_pool_cli_bad_input(tmp_path: Path) -> None:
-    from lean_prover.app.train_cli import TrainCommandError, add_train_parser
+    from lean_prover.app.cli import build_parser, dispatch
+    from lean_prover.app.console import CommandError
 
-    parser = argparse.ArgumentParser()
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lean")
-    common.add_argument("--project")
-    add_train_parser(parser.add_subparsers(dest="command"), common)
-    args = parser.parse_args(["train", "pool", "--out", str(tmp_path / "p.jsonl"), "--exclude", "/no/such/suite"])
-    with pytest.raises(TrainCommandError, match="no suite named"):
-        args.func(args)
+    args = build_parser().parse_args(["train", "pool", "--out", str(tmp_path / "p.jsonl"), "--exclude", "/no/such/suite"])
+    with pytest.raises(CommandError, match="no suite named"):
+        dispatch(args)

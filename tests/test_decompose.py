@@ -11,7 +11,7 @@ from lean_prover.search.cache import ProofCache
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.decompose import (Decomposer, assemble, decomposition_score, goal_complexity, open_tactics,
                               piece_theorem, subgoal_goals)
-from lean_prover.search.prove import Prover
+from lean_prover.search.prove import SearchProver
 from lean_prover.search.types import Budget
 
 
@@ -19,7 +19,7 @@ def test_conjunction_proved_by_parts_and_rechecked(toolchain, tmp_path):
     # width 1 and one Lean call: the direct search can only try `constructor` on the whole goal,
     # while each conjunct falls to `omega` on its own.
     cache = ProofCache(tmp_path / "cache.db")
-    prover = Prover(toolchain, PriorPolicy(), SearchConfig(width=1, budget=Budget(max_lean_calls=1)), cache=cache)
+    prover = SearchProver(toolchain, PriorPolicy(), SearchConfig(width=1, budget=Budget(max_lean_calls=1)), cache=cache)
     theorem = Theorem.from_statement("theorem conj_parts (a b : Nat) (h : a ≤ b) : a < b + 1 ∧ b + 0 = b")
     attempt = Decomposer(prover, max_depth=1).prove(theorem)
     report = attempt.decomposition

@@ -8,7 +8,6 @@ tests start `tests/completion_server.py` on 127.0.0.1 serving that same model.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import socket
@@ -265,7 +264,8 @@ def test_hf_beam_search_k_distinct_and_batch_invariant(tiny):
 
 
 def test_hf_logprob_is_the_sum_of_token_logprobs(tiny):
-    """Greedy decoding: the reported log-prob equals generate()'s own per-step log-softmax scores."""
+    """Greedy decoding: the reported log-prob equals a teacher-forced pass of the raw model over the
+    prompt and the tactic's tokens, terminating newline included."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -277,16 +277,12 @@ def test_hf_logprob_is_the_sum_of_token_logprobs(tiny):
     goal, best = usable[0]
     tokenizer = AutoTokenizer.from_pretrained(str(tiny))
     model = AutoModelForCausalLM.from_pretrained(str(tiny)).eval()
-    ids = tokenizer(format_prompt(goal), return_tensors="pt", add_special_tokens=False)["input_ids"]
-    newline = policy.generator.newline_ids
+    prompt = tokenizer(format_prompt(goal), add_special_tokens=False)["input_ids"]
+    tactic = tokenizer(best.tactic + "\n", add_special_tokens=False)["input_ids"]
     with torch.inference_mode():
-        out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=48,
-                             eos_token_id=[tokenizer.eos_token_id, *newline], pad_token_id=tokenizer.eos_token_id,
-                             output_scores=True, return_dict_in_generate=True)
-        steps = model.compute_transition_scores(out.sequences, out.scores, normalize_logits=True)[0]
-    generated = out.sequences[0, ids.shape[1]:].tolist()
-    assert tokenizer.decode(generated).split("\n")[0].strip() == best.tactic
-    assert math.isclose(best.logprob, float(steps.sum()), abs_tol=1e-3)
+        logprobs = torch.log_softmax(model(input_ids=torch.tensor([prompt + tactic])).logits.float()[0], dim=-1)
+    forced = sum(float(logprobs[len(prompt) - 1 + i, token]) for i, token in enumerate(tactic))
+    assert math.isclose(best.logprob, forced, abs_tol=1e-3)
 
 
 def test_hf_garbage_model_gives_empty_lists(garbage):
@@ -381,14 +377,9 @@ def test_vllm_is_imported_lazily():
 # -- prover suggest -----------------------------------------------------------------------
 
 def run_suggest(argv: list[str], capsys) -> str:
-    from lean_prover.app.suggest_cli import add_suggest_parser
+    from lean_prover.app.cli import build_parser, dispatch
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lean")
-    parser = argparse.ArgumentParser(prog="prover")
-    add_suggest_parser(parser.add_subparsers(dest="command"), common)
-    args = parser.parse_args(["suggest", *argv])
-    assert args.func(args) == 0
+    assert dispatch(build_parser().parse_args(["suggest", *argv])) == 0
     return capsys.readouterr().out
 
 
@@ -430,7 +421,7 @@ def test_hf_multiline_completion_for_the_planner(hf_policy):
     assert candidates[0].origin == "split-and"  # structural first; the untrained model's text is filtered
 
 
-def test_prior_weight_mixes_the_model_with_the_rule_based_prior(tiny):
+def test_model_weight_mixes_the_model_with_the_rule_based_prior(tiny):
     from lean_prover.prover.mixture import PRIOR_CANDIDATES, MixturePolicy, mix
     from lean_prover.prover.prior import PriorPolicy
 
@@ -443,6 +434,13 @@ def test_prior_weight_mixes_the_model_with_the_rule_based_prior(tiny):
     assert not isinstance(alone, MixturePolicy)
     with pytest.raises(ModelConfigError, match="prior_weight must be in"):
         load_policy({"backend": "hf", "path": str(tiny), "prior_weight": 1.5})
+    # one name, model_weight; the old key prior_weight is read as 1 − it
+    assert ModelConfig.from_dict({"backend": "hf", "path": "m", "model_weight": 0.75}) == \
+        ModelConfig.from_dict({"backend": "hf", "path": "m", "prior_weight": 0.25})
+    with pytest.raises(ModelConfigError, match="not both"):
+        ModelConfig.from_dict({"backend": "hf", "path": "m", "model_weight": 0.5, "prior_weight": 0.5})
+    with pytest.raises(ModelConfigError, match="model_weight must be in"):
+        ModelConfig.from_dict({"backend": "hf", "path": "m", "model_weight": -0.1})
 
 
 def test_yaml_model_paths_resolve_beside_the_file(tmp_path, tiny):

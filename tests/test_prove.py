@@ -14,7 +14,7 @@ from lean_prover.prover.critic import ShapeCritic
 from lean_prover.prover.prior import PriorPolicy
 from lean_prover.search.cache import ProofCache
 from lean_prover.search.config import SearchConfig
-from lean_prover.search.prove import Prover
+from lean_prover.search.prove import SearchProver
 from lean_prover.search.types import Budget
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize("algorithm", ["bfs", "critic-bfs", "mcts"])
 def test_each_algorithm_proves_and_rechecks(toolchain, algorithm):
-    prover = Prover(toolchain, PriorPolicy(), SearchConfig(algorithm=algorithm, budget=Budget(max_lean_calls=3)),
+    prover = SearchProver(toolchain, PriorPolicy(), SearchConfig(algorithm=algorithm, budget=Budget(max_lean_calls=3)),
                     critic=ShapeCritic())
     attempt = prover.prove(Theorem.from_statement("theorem pq (p q : Prop) (hp : p) (hq : q) : q ∧ p"))
     assert attempt.status == "proved" and attempt.proof.startswith("by\n")
@@ -31,7 +31,7 @@ def test_each_algorithm_proves_and_rechecks(toolchain, algorithm):
 
 def test_false_statement_not_proved(toolchain, tmp_path):
     cache = ProofCache(tmp_path / "cache.db")
-    prover = Prover(toolchain, PriorPolicy(), SearchConfig(budget=Budget(max_lean_calls=2)), cache=cache)
+    prover = SearchProver(toolchain, PriorPolicy(), SearchConfig(budget=Budget(max_lean_calls=2)), cache=cache)
     attempt = prover.prove(Theorem.from_statement("theorem bogus (n : Nat) : n + 1 = n"))
     assert attempt.status == "not_proved" and attempt.proof == ""
     assert cache.stats()["failures"] == 1
@@ -39,7 +39,7 @@ def test_false_statement_not_proved(toolchain, tmp_path):
 
 def test_second_run_served_from_cache(toolchain, tmp_path):
     cache = ProofCache(tmp_path / "cache.db")
-    prover = Prover(toolchain, PriorPolicy(), SearchConfig(budget=Budget(max_lean_calls=2)), cache=cache)
+    prover = SearchProver(toolchain, PriorPolicy(), SearchConfig(budget=Budget(max_lean_calls=2)), cache=cache)
     theorem = Theorem.from_statement("theorem le_succ_demo (a b : Nat) (h : a ≤ b) : a < b + 1")
     first = prover.prove(theorem)
     second = prover.prove(theorem)

@@ -120,21 +120,16 @@ def test_grpo_trains_with_lean_rewards_and_saves_a_loadable_policy(grpo_run) -> 
 
 
 def test_grpo_cli_rejects_bad_options() -> None:
-    import argparse
+    from lean_prover.app.cli import build_parser, dispatch
+    from lean_prover.app.console import CommandError
 
-    from lean_prover.app.train_cli import TrainCommandError, add_train_parser
-
-    parser = argparse.ArgumentParser()
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lean")
-    common.add_argument("--project")
-    add_train_parser(parser.add_subparsers(dest="command"), common)  # registers grpo, critic, pool too
+    parser = build_parser()
     args = parser.parse_args(["train", "grpo", "--out", "/tmp/never", "--generations", "1"])
-    with pytest.raises(TrainCommandError, match="--generations at least 2"):
-        args.func(args)
+    with pytest.raises(CommandError, match="--generations must be at least 2"):
+        dispatch(args)
     args = parser.parse_args(["train", "grpo", "--out", "/tmp/never", "--suite", "/nonexistent.jsonl"])
-    with pytest.raises(TrainCommandError, match="no suite named"):
-        args.func(args)
+    with pytest.raises(CommandError, match="no suite named"):
+        dispatch(args)
 
 
 def test_step_prompts_rebuild_tactic_paths() -> None:

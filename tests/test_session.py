@@ -88,10 +88,11 @@ def test_second_edit_is_fast_and_restart_after_crash(session):
 
 def test_prover_searches_through_the_session(toolchain, session):
     from lean_prover.search.config import SearchConfig
-    from lean_prover.search.prove import Prover
+    from lean_prover.search.engines import SessionEngines
+    from lean_prover.search.prove import SearchProver
 
     requests = session.requests
-    prover = Prover(toolchain, PriorPolicy(), SearchConfig(), session=session)
+    prover = SearchProver(toolchain, PriorPolicy(), SearchConfig(), engines=SessionEngines(session))
     attempt = prover.prove(Theorem.from_statement("theorem sp (p q : Prop) (hp : p) (hq : q) : q ∧ p"))
     assert attempt.status == "proved", attempt
     assert session.requests > requests  # the probes went through the session, the re-check through `lean`

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from pathlib import Path
 
 import pytest
 
@@ -198,35 +197,31 @@ def test_sft_learns_the_steps_saves_a_loadable_model_and_is_not_redone(tmp_path)
 
 # -- CLI ----------------------------------------------------------------------------------------
 def _parse(argv: list[str]) -> argparse.Namespace:
-    from lean_prover.app.train_cli import add_train_parser
+    from lean_prover.app.cli import build_parser
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lean")
-    common.add_argument("--project", type=Path)
-    parser = argparse.ArgumentParser(prog="prover")
-    add_train_parser(parser.add_subparsers(dest="command", required=True), common)
-    return parser.parse_args(argv)
+    return build_parser().parse_args(argv)
 
 
 def test_cli_bad_input_is_one_line_error(tmp_path):
-    from lean_prover.app.train_cli import TrainCommandError
+    from lean_prover.app.cli import dispatch
+    from lean_prover.app.console import CommandError
 
     args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--base-model", str(tmp_path / "nope")])
-    with pytest.raises(TrainCommandError, match="not a save_pretrained model folder"):
-        args.func(args)
+    with pytest.raises(CommandError, match="not a save_pretrained model folder"):
+        dispatch(args)
     args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--rounds", "0"])
-    with pytest.raises(TrainCommandError, match="at least 1"):
-        args.func(args)
+    with pytest.raises(CommandError, match="at least 1"):
+        dispatch(args)
     args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--suite", "no-such-suite"])
-    with pytest.raises(TrainCommandError, match="no suite named"):
-        args.func(args)
+    with pytest.raises(CommandError, match="no suite named"):
+        dispatch(args)
     for option in ("--concurrency", "--problems-per-round"):
         args = _parse(["train", "expert-iteration", "--out", str(tmp_path), option, "0"])
-        with pytest.raises(TrainCommandError, match="at least 1"):
-            args.func(args)
+        with pytest.raises(CommandError, match="at least 1"):
+            dispatch(args)
     args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--collect-nodes-per-call", "0"])
-    with pytest.raises(TrainCommandError, match="at least 1"):
-        args.func(args)
+    with pytest.raises(CommandError, match="at least 1"):
+        dispatch(args)
 
 
 # -- real Lean ----------------------------------------------------------------------------------

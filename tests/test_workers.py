@@ -23,7 +23,8 @@ from lean_prover.search.mcts import mcts_search
 from lean_prover.search.prove import ProofAttempt
 from lean_prover.app.prove_file import prove_file
 from lean_prover.search.types import Budget
-from lean_prover.search.workers import ProverSpec, WorkerPool
+from lean_prover.search.spec import ProverSpec
+from lean_prover.search.workers import WorkerPool
 
 ROOT = Path(__file__).resolve().parent.parent
 THREE = ("theorem first_one (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n  sorry\n\n"
@@ -152,7 +153,7 @@ def test_ray_backend_gives_the_same_proofs(two_worker_run):
     report, _, _, _, spec, source = two_worker_run
     text = source.read_text()
     theorems = [Theorem.from_source(text, name) for name in ("first_one", "second_one")]
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)  # never a cluster already running here
     try:
         attempts = RayPool(spec.__class__(spec.toolchain, spec.config), workers=2).prove_all(theorems)
     finally:

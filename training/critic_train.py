@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lean_prover.prover.model_config import ModelConfig
-from lean_prover.prover.prompt import format_critic_prompt
+from lean_prover.prover.prompt import context_length, format_critic_prompt, prompt_budget
 from lean_prover.training.critic_data import CriticExample, load_examples
 from lean_prover.training.sft import TrainingError, publish_trained
 
@@ -76,8 +76,9 @@ class CriticResult:
 
 
 def train_critic(base: Path, examples: list[CriticExample], out: Path,
-                 settings: CriticSettings = CriticSettings()) -> CriticResult:
-    """Fine-tune a one-label sequence classifier from `base` on `examples`; save it to `out`."""
+                 settings: CriticSettings = CriticSettings(), callbacks: list | None = None) -> CriticResult:
+    """Fine-tune a one-label sequence classifier from `base` on `examples`; save it to `out`
+    (`callbacks`: `transformers.TrainerCallback`s, e.g. a progress display)."""
     positives = sum(e.label == 1 for e in examples)
     if not examples or positives in (0, len(examples)):
         raise TrainingError(f"critic training needs provable and dead-end states "
@@ -103,8 +104,8 @@ def train_critic(base: Path, examples: list[CriticExample], out: Path,
         tokenizer.pad_token = tokenizer.eos_token
     model.config.pad_token_id = tokenizer.pad_token_id
     tokenizer.padding_side = "right"
-    context = int(getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 2048))
-    budget = max(8, min(settings.max_prompt_tokens, context))
+    context = context_length(model.config, default=2048)
+    budget = prompt_budget(settings.max_prompt_tokens, context)
     count = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
     prompts = [format_critic_prompt(e.state, budget, count) for e in examples]
     encoded = tokenizer(prompts, add_special_tokens=False, truncation=True, max_length=context)
@@ -125,7 +126,7 @@ def train_critic(base: Path, examples: list[CriticExample], out: Path,
         data_seed=settings.seed, bf16=settings.bf16, disable_tqdm=True, remove_unused_columns=False,
         use_cpu=not torch.cuda.is_available(), **settings.extra)
     trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=DataCollatorWithPadding(tokenizer),
-                      compute_loss_func=bce)
+                      compute_loss_func=bce, callbacks=callbacks)
     with contextlib.redirect_stdout(sys.stderr):
         trainer.train()
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]

@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass
 from itertools import product
 from pathlib import Path
 
+from lean_prover.lean_env.limits import FILE_CHECK_TIMEOUT_S
 from lean_prover.lean_env.process import run_lean_file
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.theorem import Theorem
@@ -170,7 +171,7 @@ def restate(name: str, signature: str) -> Candidate | None:
 
 
 def library_candidates(toolchain: Toolchain, names: tuple[str, ...] = LIBRARY_LEMMAS,
-                       timeout_s: float = 600.0) -> list[Candidate]:
+                       timeout_s: float = FILE_CHECK_TIMEOUT_S) -> list[Candidate]:
     """Restatements of library lemmas, from one Lean process printing every signature."""
     lines = [f"#check {name}" for name in names]
     with tempfile.TemporaryDirectory(prefix="prover-pool-") as tmp:

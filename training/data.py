@@ -10,8 +10,8 @@ source: `search` or `reference`). Steps are stored as JSON lines and turned into
 
 A search trace (:mod:`search.tree`) records each probe as `{parent, tactic, verdict, child,
 goals}`; the path to the node that proved the theorem is followed back through the `new` /
-`proved` entries. The root's goal text is not in the trace; it is passed in (the first state
-the search asked its policy about, see :class:`training.search_runs.RootRecorder`).
+`proved` entries. The root's goal text is not in the trace; it is passed in (the attempt's
+`root_state`, :class:`search.attempt.ProofAttempt`).
 """
 
 from __future__ import annotations
@@ -19,13 +19,17 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Literal
 
 from lean_prover.prover.prompt import format_prompt
 
 
 class DataError(ValueError):
     """A step file or a search trace that cannot be read; the message is one line."""
+
+
+StepSource = Literal["search", "reference"]
+"""Where a training step comes from: a found proof path, or a suite's reference first step."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Step:
     algorithm: str = ""
     depth: int = 0
     state_after: str = ""  # "" when the tactic finished the proof
-    source: str = "search"  # search | reference
+    source: StepSource = "search"
 
     def key(self) -> tuple[str, str]:
         """The (state, tactic) pair that identifies the training example."""

@@ -26,8 +26,6 @@ from pathlib import Path
 from typing import Callable
 
 from lean_prover.prover.suite import load_suite
-from lean_prover.search.config import SearchConfig
-from lean_prover.search.types import Budget
 from lean_prover.training.base_model import build_base_model
 from lean_prover.training.critic_data import examples_from_rows, read_attempts
 from lean_prover.training.critic_train import train_critic
@@ -45,9 +43,7 @@ def build_default_models(out: Path, work: Path, toolchain, limit: int = 12, roun
     dev = load_suite("core", split="dev")
     if from_run is None:
         config = ExpertIterationConfig(suite="core", split="dev", eval_split=None, limit=limit, eval_limit=None,
-                                       rounds=rounds, seed_references=True,
-                                       search=SearchConfig(budget=Budget(16, 3, 300.0)),
-                                       sft=SFTSettings())
+                                       rounds=rounds, seed_references=True, sft=SFTSettings())
         ExpertIteration(config, work, toolchain, on_event).run()
         from_run = work
     if not from_run.is_dir():
@@ -81,7 +77,7 @@ MODELS_YAML = """# The shipped default models (regenerate: prover train default-
 policy:
   backend: hf
   path: policy
-  prior_weight: 0.5
+  model_weight: 0.5
 critic:
   backend: hf
   path: critic

@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S, TRAINING_TIME_LIMIT_S
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.prover.critic import ShapeCritic
 from lean_prover.prover.mixture import MixturePolicy
@@ -53,13 +54,14 @@ from lean_prover.prover.models import describe, load_policy
 from lean_prover.prover.prior import PriorPolicy
 from lean_prover.prover.suite import Problem, load_suite
 from lean_prover.search.config import SearchConfig
-from lean_prover.search.prove import Prover
+from lean_prover.search.prove import SearchProver
 from lean_prover.search.types import Budget
 from lean_prover.training.base_model import build_base_model
 from lean_prover.training.data import Step, load_steps, reference_steps, save_steps
 from lean_prover.training.filters import (drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant,
                               report_dict)
-from lean_prover.training.search_runs import RunStateError, read_rows, row_steps, search_problems
+from lean_prover.search.runs import RunStateError, read_resumable_rows
+from lean_prover.training.search_runs import row_steps, search_problems
 from lean_prover.training.sft import SFTResult, SFTSettings, train_sft, train_sft_launched
 
 Event = Callable[[str, dict], None]
@@ -75,7 +77,7 @@ class ExpertIterationConfig:
     limit: int | None = 5
     eval_limit: int | None = 3
     rounds: int = 1
-    search: SearchConfig = field(default_factory=lambda: SearchConfig(budget=Budget(16, 3, 300.0)))
+    search: SearchConfig = field(default_factory=lambda: SearchConfig(budget=Budget(16, 3, TRAINING_TIME_LIMIT_S)))
     base_model: str = ""  # a save_pretrained causal LM; "" builds an untrained tiny GPT-2
     generation: ModelConfig = field(default_factory=lambda: ModelConfig(backend="hf", num_samples=16))
     model_weight: float = 0.5
@@ -84,7 +86,7 @@ class ExpertIterationConfig:
     prune: bool = True
     seed_references: bool = False
     sft: SFTSettings = field(default_factory=SFTSettings)
-    tactic_timeout_s: float = 300.0
+    tactic_timeout_s: float = LEAN_PROCESS_TIMEOUT_S
     accelerate_config: str = ""  # run each SFT under `accelerate launch --config_file` (multi-GPU)
     collect_search: SearchConfig | None = None  # settings of the training-split search (None: `search`)
     problems_per_round: int | None = None  # new training problems searched per round (None: all in round 1)
@@ -195,6 +197,7 @@ class ExpertIteration:
 
         def row_done(row: dict, position: int, total: int) -> None:
             self.on_event("search", {"round": index, "name": row["name"], "status": row["status"],
+                                     "lean_calls": row["lean_calls"],
                                      "time_s": row["time_s"], "position": position, "total": total})
 
         return search_problems(self._prover(policy, self._collect), problems, folder / "search.jsonl", self.fingerprint,
@@ -234,6 +237,7 @@ class ExpertIteration:
     def _solved_eval(self, policy_id: str) -> int:
         def row_done(row: dict, position: int, total: int) -> None:
             self.on_event("eval", {"policy": policy_id, "name": row["name"], "status": row["status"],
+                                   "lean_calls": row["lean_calls"],
                                    "time_s": row["time_s"], "position": position, "total": total})
 
         rows = search_problems(self._prover(self._policy(policy_id), self.config.search), self.held_out,
@@ -287,14 +291,14 @@ class ExpertIteration:
             return self.train
         return self.train[: index * self.config.problems_per_round]
 
-    def _prover(self, policy, config: SearchConfig) -> Prover:
-        critic = ShapeCritic() if config.algorithm in ("critic-bfs", "mcts") else None
-        return Prover(self.toolchain, policy, config, critic, None, tactic_timeout_s=self.config.tactic_timeout_s)
+    def _prover(self, policy, config: SearchConfig) -> SearchProver:
+        critic = ShapeCritic() if config.uses_critic else None
+        return SearchProver(self.toolchain, policy, config, critic, None, tactic_timeout_s=self.config.tactic_timeout_s)
 
     def _solved_train(self, index: int) -> set[str]:
         solved: set[str] = set()
         for earlier in range(1, index):
-            rows = read_rows(self.out / f"round_{earlier}" / "search.jsonl", self.fingerprint)
+            rows = read_resumable_rows(self.out / f"round_{earlier}" / "search.jsonl", self.fingerprint)
             solved |= {name for name, row in rows.items() if row["status"] == "proved"}
         return solved
 
@@ -315,7 +319,7 @@ class ExpertIteration:
     def _write_summary(self, rounds: list[dict], initial: str) -> dict:
         initial_eval = None
         if self.held_out and (self.out / "eval" / f"{initial}.jsonl").exists():
-            rows = read_rows(self.out / "eval" / f"{initial}.jsonl", self.fingerprint)
+            rows = read_resumable_rows(self.out / "eval" / f"{initial}.jsonl", self.fingerprint)
             initial_eval = sum(r["status"] == "proved" for r in rows.values())
         final = rounds[-1]["incumbent"] if rounds else initial
         summary = {

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from lean_prover.lean_env.tactic_guard import is_usable_tactic
+from lean_prover.lean_env.limits import FILE_CHECK_TIMEOUT_S
 from lean_prover.training.data import Step
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def drop_confident(steps: list[Step], policy: "Policy", threshold: float = 0.5, 
 
 
 def prune_redundant(steps: list[Step], statements: dict[str, str], toolchain: "Toolchain",
-                    max_passes: int = 2, timeout_s: float = 600.0) -> tuple[list[Step], FilterReport]:
+                    max_passes: int = 2, timeout_s: float = FILE_CHECK_TIMEOUT_S) -> tuple[list[Step], FilterReport]:
     """Drop steps whose deletion still leaves a proof Lean accepts (see the module docstring).
 
     `steps` may hold several theorems' paths (grouped by theorem, in path order); `statements`

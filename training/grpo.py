@@ -22,18 +22,19 @@ import argparse
 import contextlib
 import json
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from lean_prover.lean_env.results import TacticState
 from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
 from lean_prover.prover.model_config import ModelConfig
-from lean_prover.prover.prompt import format_prompt, truncate_state
+from lean_prover.prover.prompt import context_length, format_prompt, prompt_budget, truncate_state
 from lean_prover.prover.suite import Problem
 from lean_prover.training.data import Step
+from lean_prover.training.launch import accelerate_launch
 from lean_prover.training.rewards import LeanReward, RewardConfig, RewardTask, probe_paths
 from lean_prover.training.sft import TrainingError, load_causal_lm, publish_trained
 
@@ -163,8 +164,10 @@ def grpo_dataset(rows: list[PromptRow], count_tokens, budget: int):
 
 
 def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchain,
-               settings: GRPOSettings = GRPOSettings(), reward: RewardConfig = RewardConfig()) -> GRPOResult:
-    """Train the causal LM in `base` with GRPO on `rows`, rewards from Lean; save it to `out`."""
+               settings: GRPOSettings = GRPOSettings(), reward: RewardConfig = RewardConfig(),
+               make_callback: Callable[[LeanReward], object] | None = None) -> GRPOResult:
+    """Train the causal LM in `base` with GRPO on `rows`, rewards from Lean; save it to `out`.
+    `make_callback(reward_function)` may add a `transformers.TrainerCallback` (progress display)."""
     if not rows:
         raise TrainingError("no prompts to train on")
     if settings.max_steps < 1 or settings.num_generations < 2 or settings.prompts_per_step < 1:
@@ -174,8 +177,8 @@ def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchai
     from trl import GRPOConfig, GRPOTrainer
 
     model, tokenizer = load_causal_lm(base, settings.threads)
-    context = int(getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 2048))
-    budget = max(8, min(ModelConfig().max_prompt_tokens, context - settings.max_completion_length))
+    budget = prompt_budget(ModelConfig().max_prompt_tokens, context_length(model.config, default=2048),
+                           settings.max_completion_length)
     count = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
     dataset = grpo_dataset(rows, count, budget)
     scorer = LeanReward(toolchain, reward)
@@ -190,7 +193,7 @@ def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchai
         vllm_mode=settings.vllm_mode, logging_steps=1, save_strategy="no", report_to=[], disable_tqdm=True,
         use_cpu=not torch.cuda.is_available(), **settings.extra)
     trainer = GRPOTrainer(model=model, reward_funcs=scorer, args=config, train_dataset=dataset,
-                          processing_class=tokenizer)
+                          processing_class=tokenizer, callbacks=[make_callback(scorer)] if make_callback else None)
     with contextlib.redirect_stdout(sys.stderr):  # the trainer's log lines are progress, not output
         trainer.train()
     rewards = [round(float(e["reward"]), 4) for e in trainer.state.log_history if "reward" in e]
@@ -206,14 +209,13 @@ def train_grpo_launched(base: Path, rows: list[PromptRow], out: Path, settings: 
     """:func:`train_grpo` under `accelerate launch --config_file accelerate_config -m lean_prover.training.grpo`."""
     data = out.with_name(out.name + ".prompts.jsonl")
     save_prompts(rows, data)
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(accelerate_config),
-               "-m", "lean_prover.training.grpo", "--prompts", str(data), "--base", str(base), "--out", str(out),
-               "--settings", json.dumps(asdict(settings)), "--reward", json.dumps(asdict(reward))] + (
-                   ["--lean", lean] if lean else [])
-    completed = subprocess.run(command, check=False)
+    status = accelerate_launch(accelerate_config, "lean_prover.training.grpo",
+                               ["--prompts", str(data), "--base", str(base), "--out", str(out),
+                                "--settings", json.dumps(asdict(settings)), "--reward", json.dumps(asdict(reward))]
+                               + (["--lean", lean] if lean else []))
     record = out / GRPO_RECORD
-    if completed.returncode != 0 or not record.is_file():
-        raise TrainingError(f"accelerate launch of training.grpo failed (exit status {completed.returncode})")
+    if status != 0 or not record.is_file():
+        raise TrainingError(f"accelerate launch of training.grpo failed (exit status {status})")
     return GRPOResult(**json.loads(record.read_text(encoding="utf-8")))
 
 

@@ -24,15 +24,15 @@ import contextlib
 import json
 import math
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lean_prover.prover.model_config import ModelConfig
-from lean_prover.prover.prompt import format_prompt, truncate_state
+from lean_prover.prover.prompt import context_length, format_prompt, prompt_budget, truncate_state
 from lean_prover.training.data import Step, load_steps, save_steps, sft_dataset
+from lean_prover.training.launch import accelerate_launch
 
 SFT_RECORD = "sft.json"
 
@@ -140,8 +140,8 @@ def train_sft(base: Path, steps: list[Step], out: Path, settings: SFTSettings = 
     from trl import SFTConfig, SFTTrainer
 
     model, tokenizer = load_causal_lm(base, settings.threads)
-    context = _context_length(model.config)
-    budget = max(8, min(ModelConfig().max_prompt_tokens, context - ModelConfig().max_new_tokens))
+    context = context_length(model.config, default=2048)
+    budget = prompt_budget(ModelConfig().max_prompt_tokens, context, ModelConfig().max_new_tokens)
 
     def count(text: str) -> int:
         return len(tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -190,22 +190,13 @@ def train_sft_launched(base: Path, steps: list[Step], out: Path, settings: SFTSe
         return finished
     data = out.with_name(out.name + ".data.jsonl")
     save_steps(steps, data)
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(accelerate_config),
-               "-m", "lean_prover.training.sft", "--data", str(data), "--base", str(base), "--out", str(out),
-               "--settings", json.dumps(asdict(settings))]
-    completed = subprocess.run(command, check=False)
+    status = accelerate_launch(accelerate_config, "lean_prover.training.sft",
+                               ["--data", str(data), "--base", str(base), "--out", str(out),
+                                "--settings", json.dumps(asdict(settings))])
     result = read_result(out)
-    if completed.returncode != 0 or result is None:
-        raise TrainingError(f"accelerate launch of training.sft failed (exit status {completed.returncode})")
+    if status != 0 or result is None:
+        raise TrainingError(f"accelerate launch of training.sft failed (exit status {status})")
     return result
-
-
-def _context_length(config) -> int:
-    for name in ("n_positions", "max_position_embeddings"):
-        value = getattr(config, name, None)
-        if value:
-            return int(value)
-    return 2048
 
 
 def main(argv: list[str] | None = None) -> int:

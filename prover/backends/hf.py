@@ -5,16 +5,19 @@ Decoding: `decoding: sample` draws `max(k, num_samples)` sequences per state at 
 `max(k, num_samples)` beams, all returned, ranked by summed log-prob (no length penalty).
 States are batched (`batch_size` prompts per `generate` call, left-padded).
 
-Stopping: a sequence ends at the first token whose text contains a newline, or at EOS
-(both are passed to `generate` as end tokens); one that reaches `max_new_tokens` first is
-dropped. The tactic is the text before the newline.
+Stopping: `generate` stops a sequence at the first token that completes the stop string
+(a newline for tactics: `stop_strings`, which also catches a newline inside a longer token)
+or at EOS; one that reaches `max_new_tokens` first is dropped. The tactic is the text before
+the newline.
 
-Log-probabilities are real: after generation, every distinct (prompt, completion) pair is
-scored in one teacher-forced forward pass under the raw model (temperature 1, no top-p), and
-a tactic's log-prob is the sum of the log-probabilities of its generated tokens including
-the terminating newline/EOS token — the model's probability of emitting exactly that tactic
-and stopping. Distinct tactics are kept (highest log-prob when drawn twice) and the `k` best
-returned.
+Log-probabilities are real: `generate` returns the raw model's logits of every step
+(`output_logits`, before temperature and top-p), and `compute_transition_scores(…,
+normalize_logits=True)` turns them into each generated token's log-probability under the raw
+model; a tactic's log-prob is their sum up to and including the terminating newline/EOS
+token — the model's probability of emitting exactly that tactic and stopping. Distinct
+tactics are kept (highest log-prob when drawn twice) and the `k` best returned. Where a
+sequence's completion ends is found by decoding its generated tokens up to the stop string
+(`generate` does not report it).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from lean_prover.prover.backends import Completion, rank_completions
 from lean_prover.prover.model_config import ModelConfig
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.policy import TacticSuggestion
-from lean_prover.prover.prompt import format_prompt, truncate_state
+from lean_prover.prover.prompt import context_length, format_prompt, prompt_budget, truncate_state
 
 _DTYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
 
@@ -91,22 +94,13 @@ class HFGenerator:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.eos_id = int(self.tokenizer.eos_token_id)
         self.generated_tokens = 0  # all tokens generated so far (every sample, terminators included)
-        self.newline_ids = self._newline_token_ids()
-        limit = getattr(self.model.config, "max_position_embeddings", None) or getattr(
-            self.model.config, "n_positions", None)
-        self.max_prompt_tokens = config.max_prompt_tokens
-        if limit:
-            self.max_prompt_tokens = max(8, min(self.max_prompt_tokens, int(limit) - config.max_new_tokens))
+        self.max_prompt_tokens = prompt_budget(config.max_prompt_tokens, context_length(self.model.config),
+                                               config.max_new_tokens)
 
     # -- tokens -------------------------------------------------------------------------------
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` under this model's tokenizer (no special tokens)."""
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-
-    def _newline_token_ids(self) -> list[int]:
-        size = len(self.tokenizer)
-        texts = self.tokenizer.batch_decode([[i] for i in range(size)])
-        return [i for i, text in enumerate(texts) if "\n" in text and i != self.tokenizer.eos_token_id]
 
     def prompt(self, state: str) -> str:
         """The step prompt of a state, truncated to this model's prompt budget."""
@@ -133,13 +127,9 @@ class HFGenerator:
         encoded = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
         input_ids = encoded["input_ids"].to(self.device)
         attention = encoded["attention_mask"].to(self.device)
-        options: dict = {"max_new_tokens": max_new_tokens, "pad_token_id": self.tokenizer.pad_token_id}
-        if stop == "\n":
-            options["eos_token_id"] = [self.eos_id, *self.newline_ids]
-        else:
-            options["eos_token_id"] = self.eos_id
-            options["stop_strings"] = [stop]
-            options["tokenizer"] = self.tokenizer
+        options: dict = {"max_new_tokens": max_new_tokens, "pad_token_id": self.tokenizer.pad_token_id,
+                         "eos_token_id": self.eos_id, "stop_strings": [stop], "tokenizer": self.tokenizer,
+                         "return_dict_in_generate": True, "output_logits": True}
         if config.decoding == "beam":
             options.update(do_sample=False, num_beams=n, num_return_sequences=n, length_penalty=0.0,
                            early_stopping=True)
@@ -150,41 +140,31 @@ class HFGenerator:
             options.update(do_sample=True, temperature=config.temperature, top_p=config.top_p, top_k=0,
                            num_return_sequences=n)
         with torch.inference_mode():
-            sequences = self.model.generate(input_ids=input_ids, attention_mask=attention, **options)
-        prompt_width = input_ids.shape[1]
-        rows: list[tuple[int, list[int], bool]] = []  # (prompt index, generated ids, finished)
-        for row in range(sequences.shape[0]):
-            generated = sequences[row, prompt_width:].tolist()
-            cut, finished = self._cut(generated, stop)
-            self.generated_tokens += cut
-            rows.append((row // n, generated[:cut], finished))
-        unique = {(p, tuple(ids)) for p, ids, finished in rows if finished and ids}
-        scores = self._score(prompts, sorted(unique))
+            out = self.model.generate(input_ids=input_ids, attention_mask=attention, **options)
+            token_logprobs = self.model.compute_transition_scores(
+                out.sequences, out.logits, getattr(out, "beam_indices", None), normalize_logits=True).float()
+        generated = out.sequences[:, input_ids.shape[1]:].tolist()
         completions: list[list[Completion]] = [[] for _ in prompts]
         seen: set[tuple[int, tuple[int, ...]]] = set()
-        for prompt_index, ids, finished in rows:
-            key = (prompt_index, tuple(ids))
+        for row, ids in enumerate(generated):
+            cut, finished = self._cut(ids, stop)
+            self.generated_tokens += cut
+            ids = ids[:cut]
+            key = (row // n, tuple(ids))
             if key in seen:
                 continue
             seen.add(key)
+            per_token = tuple(float(v) for v in token_logprobs[row, :cut].tolist())
             text = self.tokenizer.decode(ids, skip_special_tokens=True)
             if finished and stop in text:
                 text = text[:text.index(stop)]
-            per_token = scores.get(key, ())
-            completions[prompt_index].append(Completion(
-                text, float(sum(per_token)) if per_token else -math.inf, finished and bool(ids), per_token,
-                tuple(self.tokenizer.decode([i]) for i in ids)))
+            completions[row // n].append(Completion(
+                text, float(sum(per_token)) if per_token and finished else -math.inf, finished and bool(ids),
+                per_token, tuple(self.tokenizer.decode([i]) for i in ids)))
         return completions
 
     def _cut(self, generated: list[int], stop: str) -> tuple[int, bool]:
         """How many generated tokens belong to the completion (with its terminator), and whether it ended."""
-        pad = self.tokenizer.pad_token_id
-        if stop == "\n":
-            enders = set(self.newline_ids) | {self.eos_id}
-            for index, token in enumerate(generated):
-                if token in enders:
-                    return index + 1, True
-            return len(generated), False
         text = ""
         for index, token in enumerate(generated):
             if token == self.eos_id:
@@ -192,33 +172,10 @@ class HFGenerator:
             text += self.tokenizer.decode([token])
             if stop in text:
                 return index + 1, True
+        pad = self.tokenizer.pad_token_id
         while generated and generated[-1] == pad and pad != self.eos_id:
             generated = generated[:-1]
         return len(generated), False
-
-    def _score(self, prompts: list[str], pairs: list[tuple[int, tuple[int, ...]]]) -> dict:
-        """Per-token log-probs of each (prompt index, completion ids) under the raw model, batched,
-        right-padded (so positions need no adjustment)."""
-        torch = self.torch
-        scores: dict = {}
-        prompt_ids = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
-        size = max(1, self.config.batch_size)
-        for start in range(0, len(pairs), size):
-            chunk = pairs[start:start + size]
-            rows = [prompt_ids[p] + list(ids) for p, ids in chunk]
-            width = max(len(r) for r in rows)
-            pad = self.tokenizer.pad_token_id
-            input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
-            attention = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
-            with torch.inference_mode():
-                logits = self.model(input_ids=input_ids, attention_mask=attention).logits.float()
-            logprobs = torch.log_softmax(logits, dim=-1)
-            for row, (p, ids) in enumerate(chunk):
-                begin = len(prompt_ids[p])
-                positions = torch.arange(begin - 1, begin - 1 + len(ids), device=self.device)
-                targets = torch.tensor(ids, device=self.device)
-                scores[(p, ids)] = tuple(float(v) for v in logprobs[row, positions, targets].tolist())
-        return scores
 
 
 class HFPolicy:
@@ -269,6 +226,7 @@ class HFCritic:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model.config.pad_token_id = self.tokenizer.pad_token_id
         self.tokenizer.padding_side = "right"
+        self.max_prompt_tokens = prompt_budget(config.max_prompt_tokens, context_length(self.model.config))
 
     def score(self, states: list[str]) -> list[float]:
         """One value in [0, 1] per state."""
@@ -278,7 +236,7 @@ class HFCritic:
         values: list[float] = []
         count = lambda text: len(self.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
         for start in range(0, len(states), self.config.batch_size):
-            chunk = [format_critic_prompt(s, self.config.max_prompt_tokens, count)
+            chunk = [format_critic_prompt(s, self.max_prompt_tokens, count)
                      for s in states[start:start + self.config.batch_size]]
             encoded = self.tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False)
             with torch.inference_mode():

@@ -1,5 +1,5 @@
 """HTTP backend: any OpenAI-compatible `/v1/completions` server (vLLM's `vllm serve`, TGI, …),
-with the standard library only (`urllib`).
+through one `httpx.Client` per policy (connection reuse, timeouts).
 
 One POST per `batch_size` states: `{"model": path, "prompt": [prompts…], "n": N, "max_tokens",
 "temperature", "top_p", "logprobs": 1, "stop": ["\\n"], "seed"}` where N = max(k, num_samples);
@@ -19,15 +19,12 @@ well-formed answer only yields fewer suggestions.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import socket
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from http.client import HTTPException
+
+import httpx
 
 from lean_prover.prover.backends import Completion, rank_completions
 from lean_prover.prover.model_config import ModelConfig
@@ -59,11 +56,12 @@ class HTTPPolicy:
     def __init__(self, config: ModelConfig) -> None:
         self.config = config
         self.endpoint = completions_endpoint(config.url)
-        self.headers = {"Content-Type": "application/json"}
+        headers = {}
         if config.api_key_env:
             key = os.environ.get(config.api_key_env)
             if key:
-                self.headers["Authorization"] = f"Bearer {key}"
+                headers["Authorization"] = f"Bearer {key}"
+        self.client = httpx.Client(headers=headers, timeout=config.timeout_s)
 
     def suggest(self, states: list[str], k: int) -> list[list[TacticSuggestion]]:
         """Up to `k` distinct tactics per state, best first."""
@@ -98,35 +96,28 @@ class HTTPPolicy:
         return payload
 
     def _post(self, payload: dict) -> dict:
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         tries = self.config.retries + 1
         reason = "no attempt made"
         for attempt in range(tries):
             if attempt:
                 time.sleep(self.config.backoff_s * 2 ** (attempt - 1))
-            request = urllib.request.Request(self.endpoint, data=data, headers=self.headers, method="POST")
             try:
-                with urllib.request.urlopen(request, timeout=self.config.timeout_s) as response:
-                    body = response.read()
-            except urllib.error.HTTPError as exc:
-                message = _error_message(exc)
-                if exc.code in _RETRY_STATUS:
-                    reason = f"HTTP {exc.code}: {message}"
-                    continue
-                raise ModelConfigError(f"model server {self.endpoint} rejected the request "
-                                       f"(HTTP {exc.code}): {message}") from None
-            except urllib.error.URLError as exc:
-                reason = _reason(exc.reason)
-                continue
-            except (socket.timeout, TimeoutError):
+                response = self.client.post(self.endpoint, json=payload)
+            except httpx.TimeoutException:
                 reason = f"no answer within {self.config.timeout_s:g} s"
                 continue
-            except (ConnectionError, HTTPException, OSError) as exc:
+            except httpx.HTTPError as exc:  # connection refused, reset, DNS, protocol errors
                 reason = _reason(exc)
                 continue
+            if response.status_code in _RETRY_STATUS:
+                reason = f"HTTP {response.status_code}: {_error_message(response)}"
+                continue
+            if response.status_code >= 400:
+                raise ModelConfigError(f"model server {self.endpoint} rejected the request "
+                                       f"(HTTP {response.status_code}): {_error_message(response)}") from None
             try:
-                answer = json.loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
+                answer = response.json()
+            except ValueError:
                 raise ModelUnavailableError(f"model server {self.endpoint} answered with invalid JSON") from None
             if not isinstance(answer, dict):
                 raise ModelUnavailableError(f"model server {self.endpoint} answered with JSON that is not an object")
@@ -159,24 +150,23 @@ def _read_choices(answer: dict, prompts: int, n: int, endpoint: str) -> list[lis
     return found
 
 
-def _error_message(exc: urllib.error.HTTPError) -> str:
+def _error_message(response: httpx.Response) -> str:
+    """The server's error message (an OpenAI-style `{"error": {"message": …}}` body, or the text)."""
     try:
-        body = exc.read().decode("utf-8", "replace")
-        data = json.loads(body)
+        data = response.json()
         error = data.get("error", data) if isinstance(data, dict) else data
-        message = error.get("message", body) if isinstance(error, dict) else str(error)
-    except Exception:  # the body is optional and may be anything
-        message = exc.reason or ""
+        message = error.get("message", response.text) if isinstance(error, dict) else str(error)
+    except ValueError:  # the body is optional and may be anything
+        message = response.text or response.reason_phrase
     lines = str(message).strip().splitlines()
-    return lines[0][:300] if lines else str(exc.reason)
+    return lines[0][:300] if lines else response.reason_phrase
 
 
-def _reason(reason: object) -> str:
-    if isinstance(reason, ConnectionRefusedError):
+def _reason(exc: httpx.HTTPError) -> str:
+    """A short reason for a failed connection."""
+    text = str(exc).strip()
+    if isinstance(exc, httpx.ConnectError) and "refused" in text.lower():
         return "connection refused"
-    if isinstance(reason, (socket.timeout, TimeoutError)):
-        return "timed out"
-    if isinstance(reason, socket.gaierror):
-        return f"cannot resolve host ({reason.strerror})"
-    text = getattr(reason, "strerror", None) or str(reason)
-    return str(text).strip().splitlines()[0] if str(text).strip() else type(reason).__name__
+    if isinstance(exc, httpx.ConnectError) and ("name or service" in text.lower() or "resolution" in text.lower()):
+        return f"cannot resolve host ({text})"
+    return text.splitlines()[0] if text else type(exc).__name__

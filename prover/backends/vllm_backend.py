@@ -16,7 +16,7 @@ from lean_prover.prover.backends.hf import check_model_folder
 from lean_prover.prover.model_config import ModelConfig
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.policy import TacticSuggestion
-from lean_prover.prover.prompt import format_prompt, truncate_state
+from lean_prover.prover.prompt import format_prompt, prompt_budget, truncate_state
 
 
 class VLLMPolicy:
@@ -43,9 +43,8 @@ class VLLMPolicy:
                                    f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}") from None
         self.tokenizer = self.llm.get_tokenizer()
         limit = getattr(self.llm.llm_engine.model_config, "max_model_len", None)
-        self.max_prompt_tokens = config.max_prompt_tokens
-        if limit:
-            self.max_prompt_tokens = max(8, min(self.max_prompt_tokens, int(limit) - config.max_new_tokens))
+        self.max_prompt_tokens = prompt_budget(config.max_prompt_tokens, int(limit) if limit else None,
+                                               config.max_new_tokens)
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` under the engine's tokenizer."""
