@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -79,6 +80,7 @@ class FileResult:
     axiom_check: AxiomCheck = "none"
     evidence: Literal["complete", "incomplete", "skipped", "none"] = "none"
     elapsed_s: float = 0.0
+    lean_runs: int = 0
 
     @property
     def ok(self) -> bool:
@@ -151,24 +153,28 @@ def check_file(toolchain: Toolchain, path: Path, options: CheckOptions = CheckOp
 def check_source(toolchain: Toolchain, source: str, options: CheckOptions = CheckOptions(),
                  shown: str = "<source>") -> FileResult:
     """Check Lean source text (see the module docstring)."""
+    started = time.monotonic()
     legality = check_legality(source, options.problem, options.untrusted)
     if options.untrusted and legality.findings("no_code_execution"):
         return FileResult(shown, "rejected", "untrusted file runs code while checking: "
                           + _describe(legality.findings("no_code_execution")), legality=legality)
     declarations = find_declarations(source)
     stem = "".join(c if c.isalnum() else "_" for c in Path(shown).stem)[:40]
-    with tempfile.TemporaryDirectory(prefix=f"prover-check-{stem}-") as tmp:
-        compiled = _compile_and_report(toolchain, source, Path(tmp) / "candidate", options, declarations,
-                                       doomed=_doomed_by_legality(legality, declarations))
-        reference = None
-        if options.problem is not None and options.compare_elaborated and compiled.run.fault is None:
-            reference = _compile_and_report(toolchain, options.problem, Path(tmp) / "problem", options,
-                                            find_declarations(options.problem), force_evidence=True)
+    with tempfile.TemporaryDirectory(prefix=f"prover-check-{stem}-") as tmp, ThreadPoolExecutor(2) as pool:
+        candidate = pool.submit(_compile_and_report, toolchain, source, Path(tmp) / "candidate", options,
+                                declarations, doomed=_doomed_by_legality(legality, declarations))
+        problem = None
+        if options.problem is not None and options.compare_elaborated:  # compiled beside the candidate
+            problem = pool.submit(_compile_and_report, toolchain, options.problem, Path(tmp) / "problem", options,
+                                  find_declarations(options.problem), force_evidence=True)
+        compiled = candidate.result()
+        reference = problem.result() if problem is not None else None
     run = compiled.run
-    elapsed = compiled.total_s + (reference.total_s if reference else 0.0)
+    elapsed = time.monotonic() - started
+    runs = compiled.lean_runs + (reference.lean_runs if reference else 0)
     if run.fault is not None:
-        return FileResult(shown, run.fault, run.fault_detail, legality=legality, elapsed_s=elapsed)
-    result = FileResult(shown, "proved", legality=legality, elapsed_s=elapsed,
+        return FileResult(shown, run.fault, run.fault_detail, legality=legality, elapsed_s=elapsed, lean_runs=runs)
+    result = FileResult(shown, "proved", legality=legality, elapsed_s=elapsed, lean_runs=runs,
                         axiom_check="library_boundary" if toolchain.is_embedded else "kernel")
     result.evidence = compiled.evidence_state
     claimed: set[int] = set()
@@ -178,12 +184,12 @@ def check_source(toolchain: Toolchain, source: str, options: CheckOptions = Chec
         verdict = _judge(decl, renamed, [compiled.messages[i] for i in inside], compiled.evidence,
                          library_boundary=toolchain.is_embedded)
         if reference is not None and decl.is_proof and decl.name:
-            verdict = _compare_statement(verdict, renamed, reference.evidence)
+            verdict = _compare_statement(verdict, renamed, reference.complete_evidence)
         result.declarations.append(verdict)
     result.messages = [m for i, m in enumerate(compiled.messages) if i not in claimed]
     _apply_legality(result, declarations)
     _hidden_constants(result, compiled, declarations)
-    if reference is not None and reference.evidence is None:
+    if reference is not None and reference.complete_evidence is None:
         legality.add("statement_unchanged", [Finding("statement_unchanged", 0, 0,
                                                      "Lean gave no report on the problem file")])
     _set_file_status(result)
@@ -197,11 +203,11 @@ class _Compiled:
     names: list[str]  # per declaration: the name Lean knows it by (examples/instances renamed)
     evidence: ModuleEvidence | None
     evidence_state: Literal["complete", "incomplete", "skipped", "none"]
-    extra_elapsed_s: float = 0.0  # repair compiles and the report
+    lean_runs: int = 1  # the compile, repair compiles and the report
 
     @property
-    def total_s(self) -> float:
-        return self.run.elapsed_s + self.extra_elapsed_s
+    def complete_evidence(self) -> ModuleEvidence | None:
+        return self.evidence if self.evidence is not None and self.evidence.complete else None
 
 
 _REPAIR_ROUNDS = 2
@@ -245,7 +251,7 @@ def _compile_and_report(toolchain: Toolchain, source: str, folder: Path, options
             break
         text = _repaired(text, last.messages)
         last = compile_text(text)
-        compiled.extra_elapsed_s += last.elapsed_s
+        compiled.lean_runs += 1
     if not olean.exists():
         return compiled
     nonce = new_nonce()
@@ -255,7 +261,7 @@ def _compile_and_report(toolchain: Toolchain, source: str, folder: Path, options
     program.write_text(evidence_program(nonce, dialect), encoding="utf-8")
     report = run_lean_file(toolchain, program, options.timeout_s, options.memory_limit_bytes, search_path=(folder,),
                            extra_args=module_options(toolchain.release()) if dialect.module_system else ())
-    compiled.extra_elapsed_s += report.elapsed_s
+    compiled.lean_runs += 1
     evidence = parse_evidence(report.messages, nonce) if report.fault is None else None
     compiled.evidence = evidence
     compiled.evidence_state = "complete" if evidence is not None and evidence.complete else "incomplete"

@@ -126,7 +126,7 @@ def verify_proofs(toolchain: Toolchain, items: Sequence[tuple[Theorem, tuple[str
                            for k, i in enumerate(members))
         result = check_source(toolchain, (context + "\n\n" if context else "") + body + "\n",
                               CheckOptions(timeout_s=timeout_s))
-        runs += 1 if result.evidence in ("skipped", "none") else 2
+        runs += result.lean_runs
         by_name = {d.name.rsplit(".", 1)[-1]: d for d in result.declarations}
         loose = [m for m in result.messages if m.is_error or m.is_sorry_warning]
         for k, index in enumerate(members):
