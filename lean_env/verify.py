@@ -246,10 +246,10 @@ def _compile_and_report(toolchain: Toolchain, source: str, folder: Path, options
         compiled.evidence_state = "skipped"
         return compiled
     last = run
-    for _round in range(_REPAIR_ROUNDS):
+    for round_ in range(_REPAIR_ROUNDS):
         if olean.exists() or last.fault is not None:
             break
-        text = _repaired(text, last.messages)
+        text = _repaired(text, last.messages, last_round=round_ == _REPAIR_ROUNDS - 1)
         last = compile_text(text)
         compiled.lean_runs += 1
     if not olean.exists():
@@ -268,22 +268,25 @@ def _compile_and_report(toolchain: Toolchain, source: str, folder: Path, options
     return compiled
 
 
-def _repaired(text: str, messages: list[LeanMessage]) -> str:
-    """`text` with every command that has an error made harmless: a declaration whose statement
-    elaborated gets the proof `sorry`; anything else is blanked out (lines kept)."""
-    error_lines = {line for m in messages if m.is_error for line in range(m.line, m.end_line + 1)}
+def _repaired(text: str, messages: list[LeanMessage], last_round: bool = False) -> str:
+    """`text` with every command that has an error made harmless: a declaration whose errors all
+    lie inside its proof gets the proof `sorry`; anything else (and, in the last round, anything
+    still failing) is blanked out (lines kept)."""
+    line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def offset(line: int, column: int) -> int:
+        return line_starts[min(line, len(line_starts)) - 1] + column
+
+    errors = [(offset(m.line, m.column), offset(m.end_line, m.end_column)) for m in messages if m.is_error]
     edits: list[tuple[int, int, str]] = []
     declarations = {d.start: d for d in find_declarations(text)}
     for command in split_commands(text):
-        first, last = command.tokens[0].line, command.tokens[-1].line + text.count("\n", command.tokens[-1].start,
-                                                                                   command.end)
-        hit = sorted(line for line in error_lines if first <= line <= last)
+        hit = sorted(start for start, end in errors if command.start <= end and start < max(command.end, command.start + 1))
         if not hit or command.head in ("namespace", "section", "end", "mutual"):
             continue
         decl = declarations.get(command.start)
-        body_line = text.count("\n", 0, decl.body_start) + 1 if decl is not None and decl.body_start else None
-        if decl is not None and body_line is not None and text.startswith(":=", decl.assign_start) \
-                and hit[0] >= body_line:
+        if (not last_round and decl is not None and decl.body_start and text.startswith(":=", decl.assign_start)
+                and hit[0] >= decl.body_start and text[decl.body_start:decl.end].strip() != "sorry"):
             edits.append((decl.body_start, decl.end, " sorry"))
         else:
             edits.append((command.start, command.end, _blank(text[command.start:command.end])))

@@ -9,7 +9,6 @@ Real Lean runs, 6 in all: fixture `session` (initial state + 2 batches), fixture
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import pytest
@@ -211,8 +210,7 @@ def test_finished_scripts_recheck_with_check_file(session, file_session, toolcha
     parts = [b.lean_text(finished_b[0].script)]
     for i, result in enumerate(finished_b[1:] + finished_a):
         theorem = b if result in finished_b else a
-        statement = re.sub(r"theorem \S+", f"theorem again_{i}", theorem.statement, count=1)
-        parts.append(f"{statement} := {result.script}\n")
+        parts.append(f"{theorem.renamed(f'again_{i}')} := {result.script}\n")
     parts.append("end Demo\n")
     path = tmp_path / "Finished.lean"
     path.write_text("\n".join(parts), encoding="utf-8")

@@ -107,7 +107,9 @@ def test_grpo_trains_with_lean_rewards_and_saves_a_loadable_policy(grpo_run) -> 
     _, result = grpo_run
     assert result.steps == 2 and result.reward_batches == 2
     assert sum(result.verdicts.values()) == 2 * 8  # every completion judged
-    assert 1 <= result.lean_runs <= result.reward_batches  # one Lean process per reward batch at most
+    # a fixed number of Lean processes per reward batch, never one per completion: the probe run,
+    # and for finished proofs the verifier's compile, at most 2 repair compiles and its report
+    assert result.reward_batches <= result.lean_runs <= 5 * result.reward_batches < 2 * 8
     rewarded = result.verdicts.get("step", 0) + result.verdicts.get("proof", 0)
     assert rewarded >= 1  # the primed policy writes tactics Lean accepts
     assert math.isclose(sum(result.rewards) * 8, rewarded, abs_tol=1e-3)  # logged reward = Lean's verdicts
