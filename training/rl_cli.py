@@ -147,7 +147,7 @@ def add_rl_parsers(commands, common_parent: argparse.ArgumentParser) -> None:
     grpo.add_argument("--learning-rate", type=float, default=1e-5)
     grpo.add_argument("--beta", type=float, default=0.0, help="KL weight (0)")
     grpo.add_argument("--temperature", type=float, default=1.0)
-    grpo.add_argument("--step-reward", type=float, default=1.0, help="reward of an accepted step (1)")
+    grpo.add_argument("--step-reward", type=float, default=1.0, help="reward of a step with verified progress (1; see training/rewards.py)")
     grpo.add_argument("--proof-reward", type=float, default=1.0, help="reward of a step that closes the proof (1)")
     grpo.add_argument("--use-vllm", action="store_true", help="generate with vLLM (GPU)")
     grpo.add_argument("--vllm-mode", choices=("colocate", "server"), default="colocate")
