@@ -211,6 +211,8 @@ def add_train_parser(subparsers, common_parent: argparse.ArgumentParser):
                           "folder instead of searching (no Lean needed)")
     defaults.set_defaults(func=cmd_default_models)
     from lean_prover.training.rl_cli import add_rl_parsers
+    from lean_prover.training.sft_cli import add_sft_parser
 
     add_rl_parsers(commands, common_parent)
+    add_sft_parser(commands, common_parent)
     return commands
