@@ -68,13 +68,15 @@ def cmd_grpo(args: argparse.Namespace) -> int:
                                 prompts_per_step=args.prompts_per_step, max_completion_length=args.max_completion_length,
                                 learning_rate=args.learning_rate, beta=args.beta, temperature=args.temperature,
                                 seed=args.seed, bf16=args.bf16, use_vllm=args.use_vllm, vllm_mode=args.vllm_mode,
-                                threads=args.threads)
+                                gradient_checkpointing=args.gradient_checkpointing, save_steps=args.save_steps,
+                                resume=args.resume, threads=args.threads)
         base = _base_model(args, problems)
         _progress(f"GRPO: {len(rows)} prompts, {args.steps} steps × {args.prompts_per_step} prompts × "
                   f"{args.generations} completions")
         reward = RewardConfig(step=args.step_reward, proof=args.proof_reward)
         if args.accelerate_config:
-            result = train_grpo_launched(base, rows, Path(args.out), settings, args.accelerate_config, args.lean, reward)
+            result = train_grpo_launched(base, rows, Path(args.out), settings, args.accelerate_config, args.lean, reward,
+                                         args.project)
         else:
             result = train_grpo(base, rows, Path(args.out), toolchain, settings, reward)
     except (SuiteError, DataError, RewardError, TrainingError, ModelConfigError) as exc:
@@ -105,7 +107,8 @@ def cmd_critic(args: argparse.Namespace) -> int:
         result = train_critic(base, examples, Path(args.out),
                               CriticSettings(learning_rate=args.learning_rate, epochs=args.epochs,
                                              discount=args.discount, max_prompt_tokens=args.max_prompt_tokens,
-                                             seed=args.seed, bf16=args.bf16, threads=args.threads))
+                                             seed=args.seed, bf16=args.bf16, save_steps=args.save_steps,
+                                             resume=args.resume, threads=args.threads))
     except (CriticDataError, TrainingError, SuiteError) as exc:
         raise TrainCommandError(str(exc)) from None
     data = result.to_dict()
@@ -153,6 +156,9 @@ def add_rl_parsers(commands, common_parent: argparse.ArgumentParser) -> None:
     grpo.add_argument("--vllm-mode", choices=("colocate", "server"), default="colocate")
     grpo.add_argument("--accelerate-config", metavar="YAML", help="run under accelerate launch --config_file")
     grpo.add_argument("--bf16", action="store_true")
+    grpo.add_argument("--gradient-checkpointing", action="store_true")
+    grpo.add_argument("--save-steps", type=int, default=10, metavar="N", help="a checkpoint every N steps (10; 0: none)")
+    grpo.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
     grpo.add_argument("--threads", type=int, default=0)
     grpo.add_argument("--seed", type=int, default=0)
     grpo.add_argument("--json", action="store_true")
@@ -169,6 +175,8 @@ def add_rl_parsers(commands, common_parent: argparse.ArgumentParser) -> None:
     critic.add_argument("--epochs", type=float, default=10.0)
     critic.add_argument("--max-prompt-tokens", type=int, default=1024)
     critic.add_argument("--bf16", action="store_true")
+    critic.add_argument("--save-steps", type=int, default=100, metavar="N", help="a checkpoint every N steps (100; 0: none)")
+    critic.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
     critic.add_argument("--threads", type=int, default=0)
     critic.add_argument("--seed", type=int, default=0)
     critic.add_argument("--json", action="store_true")
