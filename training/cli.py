@@ -104,8 +104,9 @@ def cmd_expert_iteration(args: argparse.Namespace) -> int:
         base_model=str(args.base_model or ""), generation=_generation(args), model_weight=args.model_weight,
         retrain_every=args.retrain_every, confidence_threshold=args.confidence_threshold, prune=not args.no_prune,
         seed_references=args.seed_references,
-        sft=SFTSettings(learning_rate=args.learning_rate, epochs=args.epochs, bf16=args.bf16, seed=args.seed,
-                        threads=args.threads),
+        sft=SFTSettings(learning_rate=args.learning_rate, epochs=args.epochs, batch_size=args.batch_size,
+                        gradient_accumulation_steps=args.gradient_accumulation_steps, bf16=args.bf16, seed=args.seed,
+                        gradient_checkpointing=args.gradient_checkpointing, save_steps=args.save_steps, threads=args.threads),
         accelerate_config=str(args.accelerate_config or ""))
     try:
         toolchain = resolve_toolchain(lean_command=args.lean, project=args.project, progress=_progress)
@@ -191,9 +192,14 @@ def add_train_parser(subparsers, common_parent: argparse.ArgumentParser):
     ei.add_argument("--no-prune", action="store_true", help="skip the Lean-checked redundancy pruning")
     ei.add_argument("--seed-references", action="store_true",
                     help="add the training split's reference first steps to the data")
-    ei.add_argument("--learning-rate", type=float, default=3e-3)
-    ei.add_argument("--epochs", type=float, default=40.0)
-    ei.add_argument("--bf16", action="store_true", help="train in bfloat16 (GPUs)")
+    ei.add_argument("--learning-rate", type=float, help="SFT learning rate (default: by model size)")
+    ei.add_argument("--epochs", type=float, help="SFT epochs (default: by model size)")
+    ei.add_argument("--batch-size", type=int, metavar="N", help="SFT batch per device (default: by model size)")
+    ei.add_argument("--gradient-accumulation-steps", type=int, metavar="N", help="(default: by model size)")
+    ei.add_argument("--gradient-checkpointing", action="store_true")
+    ei.add_argument("--save-steps", type=int, default=200, metavar="N",
+                    help="SFT checkpoint every N steps; a killed round resumes from it (200; 0: none)")
+    ei.add_argument("--bf16", action="store_true", help="load and train in bfloat16 (GPUs)")
     ei.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     ei.add_argument("--accelerate-config", metavar="YAML", help="run each SFT under accelerate launch --config_file")
     ei.add_argument("--seed", type=int, default=0)
