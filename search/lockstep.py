@@ -8,7 +8,10 @@ whose probes go through one :class:`lean_env.batching.BatchingService`: while ev
 waits for Lean, their probes are run together, in at most `processes` Lean processes. Each
 search is exactly what it would be alone (same policy calls, same probes, same results); only
 the number of Lean start-ups falls. The policy is shared behind a lock (model backends are not
-thread-safe); a proof cache is re-opened per thread (one SQLite connection each).
+thread-safe); a proof cache is re-opened per thread (one SQLite connection each). A prover
+whose `session` is a :class:`lean_env.pool.LeanPool` sends the rounds' probe files to the
+pool's sessions (`pool.chunk` probes a request, `pool.policy.size` at once) instead of
+starting a Lean process per file.
 """
 
 from __future__ import annotations
@@ -47,8 +50,8 @@ class LockstepPool(ProverFacade):
         `prove(theorem)`, e.g. `lambda p: Decomposer(p)`); by default the replica itself."""
         if concurrency < 1 or processes < 1:
             raise ValueError("concurrency and processes must be at least 1")
-        if prover.session is not None:
-            raise ValueError("a lockstep pool batches file-engine runs: use it without a Lean session")
+        if prover.session is not None and not hasattr(prover.session, "policy"):
+            raise ValueError("a lockstep pool batches runs through a LeanPool or Lean processes, not one LeanSession")
         self.prover, self.concurrency, self.processes = prover, concurrency, processes
         self.wrap = wrap or (lambda replica: replica)
 
@@ -80,8 +83,14 @@ class LockstepPool(ProverFacade):
         one batching service; an exception escaping `work` stops the threads and is re-raised."""
         if not items:
             return
-        service = BatchingService(self.prover.toolchain, processes=self.processes,
-                                  timeout_s=self.prover.tactic_timeout_s)
+        lean_pool = self.prover.session
+        if lean_pool is not None:  # probe files go to the pool's long-lived sessions
+            service = BatchingService(self.prover.toolchain, processes=lean_pool.policy.size,
+                                      max_probes=lean_pool.chunk, timeout_s=self.prover.tactic_timeout_s,
+                                      runner=lean_pool.run_file)
+        else:
+            service = BatchingService(self.prover.toolchain, processes=self.processes,
+                                      timeout_s=self.prover.tactic_timeout_s)
         policy = LockedPolicy(self.prover.policy)
         queue = list(reversed(items))
         taken = threading.Lock()
@@ -92,7 +101,7 @@ class LockstepPool(ProverFacade):
             with service.participant():
                 try:
                     cache = ProofCache(self.prover.cache.path) if self.prover.cache is not None else None
-                    replica = self.prover.replace(policy=policy, batching=service, cache=cache)
+                    replica = self.prover.replace(policy=policy, batching=service, cache=cache, session=None)
                     while True:
                         with taken:
                             if not queue or errors:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lean_prover.lean_env.dojo import Dojo, TacticState, Theorem, render_script
+from lean_prover.lean_env.file_engine import DEFAULT_KILL_RETRIES
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file
 from lean_prover.search.best_first import best_first_search
@@ -22,6 +23,7 @@ from lean_prover.search.types import Progress
 
 if TYPE_CHECKING:
     from lean_prover.lean_env.batching import BatchingService
+    from lean_prover.lean_env.pool import LeanPool
     from lean_prover.lean_env.session import LeanSession
     from lean_prover.prover.critic import Critic
     from lean_prover.prover.policy import Policy
@@ -79,11 +81,11 @@ class Prover:
     def __init__(self, toolchain: Toolchain, policy: "Policy", config: SearchConfig,
                  critic: "Critic | None" = None, cache: ProofCache | None = None,
                  progress: Progress | None = None, tactic_timeout_s: float = 300.0,
-                 session: "LeanSession | None" = None, batching: "BatchingService | None" = None):
+                 session: "LeanSession | LeanPool | None" = None, batching: "BatchingService | None" = None):
         self.toolchain, self.policy, self.config = toolchain, policy, config
         self.critic, self.cache, self.progress = critic, cache, progress
         self.tactic_timeout_s = tactic_timeout_s
-        self.session = session  # a persistent Lean worker for the probes (else one process per batch)
+        self.session = session  # persistent Lean workers for the probes (a pool or one session; else one process per batch)
         self.batching = batching  # shared Lean runs with concurrent searches (lean_env.batching)
         if session is not None and batching is not None:
             raise ValueError("a prover uses a session or a batching service, not both")
@@ -107,9 +109,10 @@ class Prover:
     def _attempt(self, theorem: Theorem) -> ProofAttempt:
         engine = None
         if self.session is not None:
-            from lean_prover.lean_env.session import SessionEngine
+            from lean_prover.lean_env.session import DEFAULT_CHUNK, SessionEngine
 
-            engine = SessionEngine(self.toolchain, theorem, timeout_s=self.tactic_timeout_s, session=self.session)
+            engine = SessionEngine(self.toolchain, theorem, timeout_s=self.tactic_timeout_s, session=self.session,
+                                   chunk=getattr(self.session, "chunk", DEFAULT_CHUNK))
         elif self.batching is not None:
             engine = self.batching.engine(theorem)
         with Dojo(theorem, toolchain=self.toolchain, timeout_s=self.tactic_timeout_s, engine=engine) as (dojo, initial):
@@ -159,5 +162,8 @@ class Prover:
         with tempfile.TemporaryDirectory(prefix="prover-verify-") as tmp:
             path = Path(tmp) / "Verify.lean"
             path.write_text(theorem.lean_text(proof), encoding="utf-8")
-            result = check_file(self.toolchain, path, CheckOptions(timeout_s=self.tactic_timeout_s))
+            for _ in range(1 + DEFAULT_KILL_RETRIES):  # a Lean killed from outside says nothing: check again
+                result = check_file(self.toolchain, path, CheckOptions(timeout_s=self.tactic_timeout_s))
+                if result.status != "killed":
+                    break
         return result.theorem_proved(theorem.name) and not any(m["severity"] == "error" for m in result.messages)
