@@ -55,7 +55,9 @@ class ProverSpec:
     """Everything a worker needs to build its own prover (picklable: it crosses processes).
 
     `models` is a `prover.model_config.ModelsConfig` (None: the rule-based policy and critic);
-    `decompose` wraps the prover in `search.decompose.Decomposer` with `max_depth`.
+    `decompose` wraps the prover in `search.decompose.Decomposer` with `max_depth`; `engine`
+    `session` gives each worker its own `lean_env.pool.LeanPool` (`pool_policy`, default by
+    toolchain), kept for all the worker's tasks.
     """
 
     toolchain: Toolchain
@@ -65,6 +67,8 @@ class ProverSpec:
     tactic_timeout_s: float = 300.0
     decompose: bool = False
     max_depth: int = 1
+    engine: str = "file"  # file | session (a LeanPool per worker)
+    pool_policy: object = None  # lean_env.pool.PoolPolicy (None: default_policy(toolchain))
 
     def __call__(self) -> TheoremProver:
         """A fresh prover (policy, critic, cache connection) for this process."""
@@ -76,7 +80,13 @@ class ProverSpec:
         policy = load_policy(models.policy)
         critic = load_critic(models.critic) if self.config.algorithm in ("critic-bfs", "mcts") else None
         cache = ProofCache(self.cache_path) if self.cache_path else None
-        prover = Prover(self.toolchain, policy, self.config, critic, cache, tactic_timeout_s=self.tactic_timeout_s)
+        session = None
+        if self.engine == "session":
+            from lean_prover.lean_env.pool import LeanPool
+
+            session = LeanPool(self.toolchain, self.pool_policy)
+        prover = Prover(self.toolchain, policy, self.config, critic, cache, tactic_timeout_s=self.tactic_timeout_s,
+                        session=session)
         if not self.decompose:
             return prover
         from lean_prover.search.decompose import Decomposer
