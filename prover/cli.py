@@ -134,14 +134,27 @@ def _prover(args: argparse.Namespace, toolchain: Toolchain, base_only: bool = Fa
             _progress(f"  expansions {meter.expansions}, Lean calls {meter.lean_calls}, "
                       f"probes {meter.probes}, {meter.elapsed():.0f} s")
 
-    session = None
-    if args.engine == "session":
-        from lean_prover.lean_env.session import LeanSession
-
-        session = LeanSession(toolchain)
+    session = _lean_pool(args, toolchain) if args.engine == "session" else None
     prover = Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,
                     tactic_timeout_s=args.timeout, session=session)
     return Decomposer(prover, max_depth=args.max_depth) if args.decompose and not base_only else prover
+
+
+def _pool_policy(args: argparse.Namespace, toolchain: Toolchain):
+    from lean_prover.lean_env.pool import default_policy
+
+    try:
+        return default_policy(toolchain, size=args.pool_size, max_uses=args.pool_max_uses,
+                              max_rss_gb=args.pool_max_rss_gb)
+    except ValueError as exc:
+        raise LeanEnvError(f"--pool-*: {exc}") from None
+
+
+def _lean_pool(args: argparse.Namespace, toolchain: Toolchain):
+    """The Lean sessions of `--engine session`: a pool keyed by header (lean_env.pool)."""
+    from lean_prover.lean_env.pool import LeanPool
+
+    return LeanPool(toolchain, _pool_policy(args, toolchain))
 
 
 def _pool(args: argparse.Namespace, toolchain: Toolchain):
@@ -152,17 +165,16 @@ def _pool(args: argparse.Namespace, toolchain: Toolchain):
     if args.concurrency < 1:
         raise LeanEnvError("--concurrency must be at least 1")
     if args.concurrency > 1:
-        if args.workers > 1 or args.ray_address or args.engine == "session":
-            raise LeanEnvError("--concurrency batches one process's file-engine runs: use it without "
-                               "--workers, --ray-address and --engine session")
+        if args.workers > 1 or args.ray_address:
+            raise LeanEnvError("--concurrency batches one process's Lean runs: use it without "
+                               "--workers and --ray-address")
         decompose = (lambda replica: Decomposer(replica, max_depth=args.max_depth)) if args.decompose else None
         return LockstepPool(_prover(args, toolchain, base_only=True), args.concurrency, wrap=decompose)
     if args.workers == 1 and not args.ray_address:
         return None
-    if args.engine == "session":
-        raise LeanEnvError("--engine session runs in one process: use it without --workers/--ray-address")
     spec = ProverSpec(toolchain, _search_config(args), ModelsConfig.from_yaml(args.model) if args.model else None,
-                      args.cache, args.timeout, args.decompose, args.max_depth)
+                      args.cache, args.timeout, args.decompose, args.max_depth, args.engine,
+                      _pool_policy(args, toolchain) if args.engine == "session" else None)
     if args.ray_address:
         return RayPool(spec, args.ray_address, workers=args.workers if args.workers > 1 else None,
                        retries=args.retries)
@@ -285,8 +297,15 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--retries", type=int, default=1, metavar="N",
                         help="re-runs of a task whose worker died (1)")
     parser.add_argument("--engine", choices=["file", "session"], default="file",
-                        help="how probes reach Lean: one process per batch (file), or one persistent "
-                             "`lean --worker` (session; see the README for its memory on the embedded Lean)")
+                        help="how probes reach Lean: one process per batch (file), or a pool of persistent "
+                             "`lean --worker` sessions keyed by header (session; per worker process with "
+                             "--workers/--ray-address; see the README for its memory on the embedded Lean)")
+    parser.add_argument("--pool-size", type=int, metavar="N", help="Lean sessions at once, per process "
+                        "(--engine session; default 1 embedded, by memory native)")
+    parser.add_argument("--pool-max-uses", type=int, metavar="N",
+                        help="requests before a session's worker is replaced (default 10 embedded, 200 native)")
+    parser.add_argument("--pool-max-rss-gb", type=float, metavar="GB",
+                        help="replace a worker whose resident memory exceeds this (default 9 embedded, 12 native)")
     parser.add_argument("--ray-address", metavar="ADDR", default=None,
                         help="prove on a Ray cluster (`auto`, `ray://HOST:10001`); needs `pip install ray`")
 
