@@ -11,7 +11,8 @@ the number of Lean start-ups falls. The policy is shared behind a lock (model ba
 thread-safe); a proof cache is re-opened per thread (one SQLite connection each). A prover
 whose `session` is a :class:`lean_env.pool.LeanPool` sends the rounds' probe files to the
 pool's sessions (`pool.chunk` probes a request, `pool.policy.size` at once) instead of
-starting a Lean process per file.
+starting a Lean process per file; re-checks still run as Lean processes (the checker's), one at
+a time beside the sessions.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, Callable, Sequence, TypeVar
 from lean_prover.lean_env.batching import BatchingService
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.prover.policy import Policy, TacticSuggestion
-from lean_prover.search.cache import ProofCache
+from lean_prover.search.cache_backends import open_cache
 from lean_prover.search.prove import ProofAttempt, Prover, ProverFacade
 
 Item = TypeVar("Item")
@@ -84,8 +85,8 @@ class LockstepPool(ProverFacade):
         if not items:
             return
         lean_pool = self.prover.session
-        if lean_pool is not None:  # probe files go to the pool's long-lived sessions
-            service = BatchingService(self.prover.toolchain, processes=lean_pool.policy.size,
+        if lean_pool is not None:  # probe files go to the pool's sessions; one slot more for a re-check process
+            service = BatchingService(self.prover.toolchain, processes=lean_pool.policy.size + 1,
                                       max_probes=lean_pool.chunk, timeout_s=self.prover.tactic_timeout_s,
                                       runner=lean_pool.run_file)
         else:
@@ -100,7 +101,7 @@ class LockstepPool(ProverFacade):
             cache = None
             with service.participant():
                 try:
-                    cache = ProofCache(self.prover.cache.path) if self.prover.cache is not None else None
+                    cache = open_cache(str(self.prover.cache.path)) if self.prover.cache is not None else None
                     replica = self.prover.replace(policy=policy, batching=service, cache=cache, session=None)
                     while True:
                         with taken:

@@ -74,12 +74,12 @@ class ProverSpec:
         """A fresh prover (policy, critic, cache connection) for this process."""
         from lean_prover.prover.model_config import ModelsConfig
         from lean_prover.prover.models import load_critic, load_policy
-        from lean_prover.search.cache import ProofCache
+        from lean_prover.search.cache_backends import open_cache
 
         models = self.models if self.models is not None else ModelsConfig()
         policy = load_policy(models.policy)
         critic = load_critic(models.critic) if self.config.algorithm in ("critic-bfs", "mcts") else None
-        cache = ProofCache(self.cache_path) if self.cache_path else None
+        cache = open_cache(self.cache_path)  # a SQLite file, or the Ray cluster's cache actor
         session = None
         if self.engine == "session":
             from lean_prover.lean_env.pool import LeanPool
