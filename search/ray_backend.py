@@ -15,9 +15,9 @@ spec's toolchain paths must be valid there: install it the same way on each node
 - **Cache**: a `ProverSpec.cache_path` is served by one cache actor on the driver's node
   (:mod:`search.cache_backends`: SQLite on that node's local disk, never on a shared file
   system); every actor reads and writes it through Ray.
-- **Faults**: a task whose actor dies (its node killed, out of memory) is handed again to an
-  actor (Ray restarts the dead one, on another node if its own is gone) `retries` times, after
-  which its result is an `error` attempt; other tasks are not touched (`lost_tasks` counts the
+- **Faults**: a task whose actor dies (its node killed, out of memory) is handed out again
+  `retries` times, after which its result is an `error` attempt; the dead actor is replaced by
+  a new one (placed on a live node); other tasks are not touched (`lost_tasks` counts the
   re-runs). Results come back in the input's order.
 """
 
@@ -84,9 +84,15 @@ class RayPool:
             name = f"prover-cache-{uuid.uuid4().hex[:8]}"
             cache_actor = start_cache_actor(factory.cache_path, name)
             factory = dataclasses.replace(factory, cache_path=f"{ACTOR_PREFIX}{name}")
-        actor_class = ray.remote(max_restarts=-1, max_task_retries=0, **self.resources.options())(_ProverActor)
-        actors = [actor_class.options(scheduling_strategy="SPREAD").remote(factory)
-                  for _ in range(min(count, len(theorems)))]
+        actor_class = ray.remote(max_restarts=0, max_task_retries=0, **self.resources.options())(_ProverActor)
+
+        def new_actor():
+            actors.append(actor_class.options(scheduling_strategy="SPREAD").remote(factory))
+            return actors[-1]
+
+        actors: list = []
+        for _ in range(min(count, len(theorems))):
+            new_actor()
         done: dict[int, ProofAttempt] = {}
         pending = list(range(len(theorems)))
         tries = [0] * len(theorems)
@@ -100,16 +106,20 @@ class RayPool:
                     running[actor.prove.remote(theorems[index])] = (index, actor)
                 ready, _ = ray.wait(list(running), num_returns=1)
                 index, actor = running.pop(ready[0])
-                idle.append(actor)  # a dead actor is restarted by Ray; its handle stays usable
                 try:
                     attempt = ray.get(ready[0])
-                except ray.exceptions.RayError as exc:
+                    idle.append(actor)
+                except ray.exceptions.RayError as exc:  # the actor died (its node, memory): a fresh one replaces it
+                    ray.kill(actor)
+                    idle.append(new_actor())
                     if tries[index] <= self.retries:
                         self.lost_tasks += 1
                         pending.insert(0, index)
                         continue
+                    first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
                     attempt = ProofAttempt(theorems[index].name, "error",
-                                           detail=f"worker died on each of {tries[index]} tries: {type(exc).__name__}")
+                                           detail=f"worker died on each of {tries[index]} tries: "
+                                                  f"{type(exc).__name__}: {first}")
                 done[index] = attempt
                 on_attempt(attempt)
         finally:
