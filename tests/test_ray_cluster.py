@@ -108,10 +108,16 @@ def test_two_node_cluster_shares_the_cache_and_survives_a_killed_node(toolchain,
         """Once a prover actor on the worker node is running its task, kill the node (SIGKILL)."""
         import psutil
 
+        def command(process) -> str:
+            try:
+                return " ".join(process.cmdline())
+            except psutil.Error:  # gone, or a zombie
+                return ""
+
         raylet = psutil.Process(worker_node.all_processes["raylet"][0].process.pid)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            proving = [c for c in raylet.children(recursive=True) if "_ProverActor.prove" in " ".join(c.cmdline())]
+            proving = [c for c in raylet.children(recursive=True) if "_ProverActor.prove" in command(c)]
             if proving:
                 time.sleep(2.0)
                 killed.append(proving[0].pid)
