@@ -151,3 +151,55 @@ def test_sft_cli_bad_input_is_one_line(tmp_path, capsys) -> None:
     assert main(["train", "sft", "--data", str(tmp_path / "none.jsonl"), "--base-model", str(tmp_path),
                  "--out", str(tmp_path / "o")]) == 2
     assert "not a save_pretrained model folder" in capsys.readouterr().err
+
+
+CRITIC_KILLER = textwrap.dedent("""
+    import json, os, signal, sys
+    from pathlib import Path
+    from transformers import TrainerCallback
+    from lean_prover.training.critic_data import CriticExample
+    from lean_prover.training.critic_train import CriticSettings, train_critic
+
+    class KillAt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step == 6:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    examples = [CriticExample(**e) for e in json.loads(sys.argv[3])]
+    train_critic(Path(sys.argv[1]), examples, Path(sys.argv[2]), CriticSettings(**json.loads(sys.argv[4])),
+                 callbacks=[KillAt()])
+""")
+
+
+def test_critic_resumes_and_grpo_never_drops_checkpoints_silently(base, tmp_path) -> None:
+    """Critic training SIGKILLed at step 6 resumes from its step-4 checkpoint to the uninterrupted
+    run's loss; GRPO refuses a folder holding checkpoints unless asked to resume (no Lean: it
+    stops before its first reward)."""
+    from dataclasses import asdict, replace
+
+    from lean_prover.training.critic_data import CriticExample
+    from lean_prover.training.critic_train import CriticSettings, train_critic
+    from lean_prover.training.grpo import GRPOSettings, PromptRow, train_grpo
+    from lean_prover.training.rewards import RewardTask
+    from lean_prover.training.sft import TrainingError
+
+    examples = [CriticExample(f"n : Nat\n⊢ n + {k} = {k} + n", k % 2, 1, f"t{k}") for k in range(8)]
+    settings = CriticSettings(epochs=8, batch_size=4, save_steps=4, threads=1)
+    script = tmp_path / "critic_killer.py"
+    script.write_text(CRITIC_KILLER)
+    run = subprocess.run([sys.executable, str(script), str(base), str(tmp_path / "critic"),
+                          json.dumps([asdict(e) for e in examples]), json.dumps(asdict(settings))],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == -signal.SIGKILL, run.stderr[-2000:]
+    with pytest.raises(TrainingError, match="pass --resume"):
+        train_critic(base, examples, tmp_path / "critic", settings)
+    resumed = train_critic(base, examples, tmp_path / "critic", replace(settings, resume=True))
+    whole = train_critic(base, examples, tmp_path / "whole", settings)
+    assert resumed.steps == whole.steps == 16
+    assert resumed.last_loss == pytest.approx(whole.last_loss, rel=1e-3, abs=1e-3)
+    assert resumed.train_accuracy == whole.train_accuracy
+
+    prompt = [PromptRow("t", RewardTask("theorem t (n : Nat) : n + 0 = n", "n : Nat\n⊢ n + 0 = n"))]
+    (tmp_path / "grpo.partial" / "trainer" / "checkpoint-3").mkdir(parents=True)
+    with pytest.raises(TrainingError, match="pass --resume"):
+        train_grpo(base, prompt, tmp_path / "grpo", toolchain=None, settings=GRPOSettings(max_steps=1))

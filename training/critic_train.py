@@ -79,8 +79,9 @@ class CriticResult:
 
 
 def train_critic(base: Path, examples: list[CriticExample], out: Path,
-                 settings: CriticSettings = CriticSettings()) -> CriticResult:
-    """Fine-tune a one-label sequence classifier from `base` on `examples`; save it to `out`."""
+                 settings: CriticSettings = CriticSettings(), callbacks: list | None = None) -> CriticResult:
+    """Fine-tune a one-label sequence classifier from `base` on `examples`; save it to `out`
+    (checkpoints and resume: :mod:`training.checkpoints`); `callbacks`: extra `TrainerCallback`s."""
     positives = sum(e.label == 1 for e in examples)
     if not examples or positives in (0, len(examples)):
         raise TrainingError(f"critic training needs provable and dead-end states "
@@ -131,7 +132,7 @@ def train_critic(base: Path, examples: list[CriticExample], out: Path,
         data_seed=settings.seed, bf16=settings.bf16, disable_tqdm=True, remove_unused_columns=False,
         use_cpu=not torch.cuda.is_available(), **checkpoint_arguments(settings.save_steps), **settings.extra)
     trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=DataCollatorWithPadding(tokenizer),
-                      compute_loss_func=bce)
+                      compute_loss_func=bce, callbacks=callbacks)
     with contextlib.redirect_stdout(sys.stderr):
         trainer.train(resume_from_checkpoint=checkpoint)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
