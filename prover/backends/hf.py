@@ -19,6 +19,7 @@ returned.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from pathlib import Path
 
@@ -41,11 +42,8 @@ def check_model_folder(path: str, backend: str) -> Path:
     if not folder.is_dir():
         raise ModelConfigError(f"model path {folder} is not a folder (expected a save_pretrained folder)")
     if (folder / "adapter_config.json").is_file():  # a LoRA adapter (prover train sft --lora): needs peft
-        try:
-            import peft  # noqa: F401
-        except ImportError:
-            raise ModelConfigError(f"model path {folder} is a LoRA adapter: loading it needs peft "
-                                   "(pip install peft)") from None
+        if importlib.util.find_spec("peft") is None:  # transformers loads the adapter through peft
+            raise ModelConfigError(f"model path {folder} is a LoRA adapter: loading it needs peft (pip install peft)")
         return folder
     if not (folder / "config.json").is_file():
         raise ModelConfigError(f"model path {folder} is not a Hugging Face model folder (no config.json)")
