@@ -24,7 +24,6 @@ import sys
 import time
 from typing import Callable
 from collections import Counter
-from pathlib import Path
 
 
 from lean_prover.lean_env.dojo import Dojo, Theorem  # noqa: E402
@@ -115,6 +114,17 @@ def main(argv: list[str] | None = None) -> int:
 
             rows += bench_engine("session", lambda: SessionEngine(toolchain, THEOREM, session=session), sizes,
                                  lambda e: session.peak_rss_bytes, session_runs)
+    if "pool" in engines:
+        with LeanPool(toolchain) as pool:
+            seen = [0]
+
+            def pool_runs(engine: FileEngine) -> str:
+                done, seen[0] = pool.stats.requests - seen[0], pool.stats.requests
+                return (f"{done} request(s), {pool.stats.starts} worker start(s) so far "
+                        f"({pool.stats.restarts_by_uses} by uses, {pool.stats.restarts_by_memory} by memory)")
+
+            rows += bench_engine("pool", lambda: SessionEngine(toolchain, THEOREM, session=pool, chunk=pool.chunk),
+                                 sizes, lambda e: pool.stats.peak_rss_bytes, pool_runs)
     print(f"{'engine':>8} {'batch':>9} {'wall s':>8} {'probes/s':>9} {'ms/probe':>9} {'peak RSS GB':>12}  results")
     for row in rows:
         ms = "" if row["ms_per_probe"] is None else f"{row['ms_per_probe']:.1f}"
