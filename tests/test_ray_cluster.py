@@ -145,7 +145,7 @@ def test_cache_actor_records_writers_from_both_nodes(tmp_path, loopback_cluster)
     from lean_prover.search.cache_backends import RayProofCache, start_cache_actor
 
     loopback_cluster(head_cpus=1)
-    actor = start_cache_actor(str(tmp_path / "c.db"), "test-cache")  # noqa: F841 (a named actor lives while referenced)
+    cache_actor = start_cache_actor(str(tmp_path / "c.db"), "test-cache")  # a named actor lives while referenced
 
     @ray.remote(num_cpus=1)
     def write(tag: str) -> str:
@@ -159,3 +159,4 @@ def test_cache_actor_records_writers_from_both_nodes(tmp_path, loopback_cluster)
     assert reader.get_proof("⊢ goal_a") == ["exact a"] and reader.get_proof("⊢  goal_b ") == ["exact b"]
     assert reader.should_skip("⊢ hard_b", 5, None) and not reader.should_skip("⊢ hard_b", 6, 3)
     assert reader.stats() == {"proofs": 2, "failures": 2, "writer_nodes": len(nodes)} and len(nodes) == 2
+    ray.kill(cache_actor)
