@@ -24,6 +24,9 @@ of at most 10 probes, 9 GB resident, one session: it is 7.6 GB resident by itsel
 a native Lean (200 requests, 12 GB, 256 probes a request, sessions as the machine's memory
 allows). A worker that crashes, times out or is killed from outside is restarted by the next
 request (and a killed run's probes are re-run by the engine, see :mod:`lean_env.file_engine`).
+A worker that already answered requests and runs out of memory on the next one (the embedded
+heap fills sooner with requests about many theorems) has that request re-run once on a fresh
+worker: only a fresh worker's out-of-memory is the request's own fault.
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ class PoolStats:
     restarts_by_memory: int = 0
     header_switches: int = 0
     waits: int = 0  # requests that waited for a session
+    oom_retries: int = 0  # requests re-run on a fresh worker after a used one ran out of memory
     peak_rss_bytes: int = 0
     faults: dict = field(default_factory=dict)  # fault kind -> count
 
@@ -129,8 +133,13 @@ class LeanPool:
                 self.stats.header_switches += 1
             if session.served >= self.policy.max_uses:
                 self.stats.restarts_by_uses += 1
-            starts = session.starts
+            starts, served = session.starts, session.served
             run = session.check(text, timeout_s)
+            if run.fault == "oom" and served > 0:  # the heap a worker accumulated, not this request's fault:
+                with self._cond:                    # once more on a fresh worker
+                    self.stats.oom_retries += 1
+                    self.stats.faults["oom"] = self.stats.faults.get("oom", 0) + 1
+                run = session.check(text, timeout_s)
             with self._cond:
                 self.stats.requests += 1
                 self.stats.starts += session.starts - starts

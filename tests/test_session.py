@@ -202,6 +202,9 @@ def test_pool_keys_sessions_by_header_and_restarts_by_memory(toolchain, monkeypa
                 self.rss = 1_000_000_000
             self.served += 1
             self.rss += 500_000_000 if "heavy" in text else 0
+            if "bloat" in text and self.served > 2:  # the heap filled up over earlier requests
+                self.loaded_header, self.served = None, 0
+                return LeanRun([], None, 0.0, "oom", "Lean ran out of memory", "", self.rss)
             return LeanRun([], 0, 0.0, None, "", "", self.rss)
 
         def close(self):
@@ -225,6 +228,11 @@ def test_pool_keys_sessions_by_header_and_restarts_by_memory(toolchain, monkeypa
     for _ in range(3):  # 1.5, 2.0 (not above the limit), 2.5 GB: replaced once
         heavy.check("theorem heavy : True := trivial", 10)
     assert heavy.stats.restarts_by_memory == 1 and heavy.sessions[0].loaded_header is None
+
+    bloated = pool_module.LeanPool(toolchain, pool_module.PoolPolicy(size=1, max_uses=100))
+    runs = [bloated.check("theorem bloat : True := trivial", 10) for _ in range(3)]
+    assert [r.fault for r in runs] == [None, None, None]  # the third ran out of memory, then ran on a fresh worker
+    assert bloated.stats.oom_retries == 1 and bloated.sessions[0].starts == 2
 
 
 def test_file_engine_lean_killed_from_outside_costs_a_retry(toolchain):
