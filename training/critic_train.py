@@ -99,6 +99,7 @@ def train_critic(base: Path, examples: list[CriticExample], out: Path,
     transformers.utils.logging.set_verbosity_error()
     if settings.threads:
         torch.set_num_threads(settings.threads)
+    transformers.set_seed(settings.seed)  # the new value head is drawn here: same seed, same critic (and resume)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(base))
         model = AutoModelForSequenceClassification.from_pretrained(
