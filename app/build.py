@@ -3,7 +3,8 @@
 The model config is read once (when :class:`SearchOptions` are validated); from it one
 :class:`search.spec.ProverSpec` wires the policy, the critic (for critic-guided searches), the
 planner (structural sketches, plus LM `have` chains when the config has a `planner:`
-section), the engine (`--engine`), the proof cache and decomposition; `build_prover` then
+section), the engine (`--engine`: with `session` a Lean pool per process, `--pool-*`), the
+proof cache and decomposition; `build_prover` then
 picks what runs it: one prover in this process, a lockstep pool (`--concurrency`), worker
 processes (`--workers`) or Ray actors (`--ray-address`).
 """
@@ -16,6 +17,7 @@ from typing import Callable, Literal
 
 from lean_prover.app.options import LeanOptions, OutputOptions, at_least, option, positive
 from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S, THEOREM_TIME_LIMIT_S
+from lean_prover.lean_env.pool import PoolPolicy, default_policy
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.prover.model_config import ModelsConfig
 from lean_prover.search.attempt import Prover
@@ -50,26 +52,37 @@ class SearchOptions(OutputOptions, LeanOptions):
     concurrency: int = option(1, metavar="N", help="searches at once in this process, sharing Lean runs: far "
                               "fewer Lean start-ups, same results unless --time-limit binds")
     retries: int = option(1, metavar="N", help="re-runs of a task whose worker died")
-    engine: EngineKind = option("file", help="how probes reach Lean: one process per batch (file), or one "
-                                "persistent `lean --worker` (session; see the README for its memory on the "
+    engine: EngineKind = option("file", help="how probes reach Lean: one process per batch (file), or a pool of "
+                                "persistent `lean --worker` sessions keyed by header (session; one pool per "
+                                "process with --workers/--ray-address; see the README for its memory on the "
                                 "embedded Lean)")
+    pool_size: int | None = option(None, metavar="N", help="Lean sessions at once, per process (--engine session; "
+                                   "default 1 embedded, by memory native)")
+    pool_max_uses: int | None = option(None, metavar="N", help="requests before a session's worker is replaced "
+                                       "(--engine session; default 10 embedded, 200 native)")
+    pool_max_rss_gb: float | None = option(None, metavar="GB", help="replace a session's worker whose resident "
+                                           "memory exceeds this (--engine session; default 9 embedded, 12 native)")
     ray_address: str | None = option(None, metavar="ADDR", help="prove on a Ray cluster (`auto`, "
                                      "`ray://HOST:10001`; one actor per --workers, default one per cluster CPU)")
     models: ModelsConfig = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for flag, value in (("--budget", self.budget), ("--max-lean-calls", self.max_lean_calls),
-                            ("--workers", self.workers), ("--concurrency", self.concurrency)):
+                            ("--workers", self.workers), ("--concurrency", self.concurrency),
+                            ("--pool-size", self.pool_size), ("--pool-max-uses", self.pool_max_uses)):
             at_least(value, 1, flag)
+        positive(self.pool_max_rss_gb, "--pool-max-rss-gb")
         for flag, value in (("--retries", self.retries), ("--max-depth", self.max_depth)):
             at_least(value, 0, flag)
         positive(self.time_limit, "--time-limit")
         positive(self.timeout, "--timeout")
-        if self.concurrency > 1 and (self.workers > 1 or self.ray_address or self.engine == "session"):
-            raise ValueError("--concurrency batches one process's file-engine runs: use it without "
-                             "--workers, --ray-address and --engine session")
-        if self.engine == "session" and (self.workers > 1 or self.ray_address):
-            raise ValueError("--engine session runs in one process: use it without --workers/--ray-address")
+        if self.concurrency > 1 and (self.workers > 1 or self.ray_address):
+            raise ValueError("--concurrency batches one process's Lean runs: use it without "
+                             "--workers and --ray-address")
+        pool_flags = [flag for flag, value in (("--pool-size", self.pool_size), ("--pool-max-uses", self.pool_max_uses),
+                                               ("--pool-max-rss-gb", self.pool_max_rss_gb)) if value is not None]
+        if pool_flags and self.engine != "session":
+            raise ValueError(f"{pool_flags[0]} sets the Lean pool of --engine session: add --engine session")
         self.search_config()
         object.__setattr__(self, "models", ModelsConfig.from_yaml(self.model) if self.model else ModelsConfig())
 
@@ -77,6 +90,14 @@ class SearchOptions(OutputOptions, LeanOptions):
         """The search settings."""
         return SearchConfig(algorithm=self.search, width=self.width, seed=self.seed,
                             budget=Budget(self.budget, self.max_lean_calls, self.time_limit))
+
+    def pool_policy(self, toolchain: Toolchain) -> PoolPolicy | None:
+        """The Lean pool's policy of `--engine session` (the toolchain's defaults with the
+        `--pool-*` values), None for the file engine."""
+        if self.engine != "session":
+            return None
+        return default_policy(toolchain, size=self.pool_size, max_uses=self.pool_max_uses,
+                              max_rss_gb=self.pool_max_rss_gb)
 
     def fingerprint_settings(self) -> dict:
         """The settings a resumed benchmark must share (parallelism and engine excluded: they do
@@ -97,7 +118,7 @@ def build_prover(options: SearchOptions, toolchain: Toolchain,
     """The prover the options describe (module docstring); `on_status` sees each search step of
     the searches that run in this process."""
     spec = ProverSpec(toolchain, options.search_config(), options.models, options.cache, options.timeout,
-                      options.decompose, options.max_depth, options.engine)
+                      options.decompose, options.max_depth, options.engine, options.pool_policy(toolchain))
     if options.concurrency > 1:
         planner_model = spec.planner_model()
         shared_planner = LockedPolicy(planner_model) if planner_model is not None else None

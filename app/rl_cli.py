@@ -31,14 +31,18 @@ def register(commands, name: str, options_class: type, command: Callable, summar
     return parser
 
 
-def trainer_progress(shown: RunProgress, description: str, total: int, counted: Callable[[], dict] = dict):
-    """A `transformers.TrainerCallback` that moves a bar per optimizer step and shows the latest
-    logged loss or reward, plus `counted()` (e.g. Lean runs so far)."""
+def trainer_progress(shown: RunProgress, description: str, total: int | None = None,
+                     counted: Callable[[], dict] = dict):
+    """A `transformers.TrainerCallback` that moves a bar per optimizer step (`total`, default the
+    trainer's `max_steps`) and shows the latest logged loss or reward, plus `counted()` (e.g. Lean
+    runs so far). A resumed run's bar starts at its checkpoint's step."""
     from transformers import TrainerCallback
 
     class TrainerProgress(TrainerCallback):
         def on_train_begin(self, args, state, control, **kwargs):
-            shown.phase(description, total=total)
+            shown.phase(description, total=total or state.max_steps)
+            if state.global_step:  # resumed from a checkpoint
+                shown.advance(steps=state.global_step)
 
         def on_step_end(self, args, state, control, **kwargs):
             shown.advance()
@@ -60,7 +64,9 @@ class TrainerOptions(OutputOptions, LeanOptions):
     base_model: str | None = option(None, metavar="PATH", help="a save_pretrained causal LM (default: untrained "
                                     "tiny GPT-2 built beside --out)")
     learning_rate: float = option(1e-5, metavar="LR", help="learning rate")
-    bf16: bool = option(False, help="train in bfloat16 (GPUs)")
+    bf16: bool = option(False, help="load and train in bfloat16 (GPUs)")
+    resume: bool = option(False, help="continue a killed run from its last checkpoint (without it, a folder "
+                          "holding checkpoints is refused, never thrown away)")
     threads: int = option(0, metavar="N", help="torch CPU threads (0: torch's default)")
     seed: int = option(0, metavar="N", help="random seed of the trainer")
 
@@ -92,14 +98,19 @@ class GRPOOptions(TrainerOptions):
     max_completion_length: int = option(32, metavar="TOKENS", help="tokens per completion")
     beta: float = option(0.0, metavar="B", help="KL weight")
     temperature: float = option(1.0, metavar="T", help="sampling temperature")
-    step_reward: float = option(1.0, metavar="R", help="reward of an accepted step")
+    step_reward: float = option(1.0, metavar="R", help="reward of a step with verified progress (the reward table: "
+                                "training/rewards.py)")
     proof_reward: float = option(1.0, metavar="R", help="reward of a step that closes the proof")
     use_vllm: bool = option(False, help="generate with vLLM (GPU)")
     vllm_mode: str = option("colocate", help="colocate (vLLM on the training GPUs) or server (`trl vllm-serve`)")
     accelerate_config: str | None = option(None, metavar="YAML", help="run under `accelerate launch "
-                                           "--config_file YAML` (several GPUs)")
+                                           "--config_file YAML` (several GPUs; every process gets --lean and "
+                                           "--project)")
+    gradient_checkpointing: bool = option(False, help="recompute activations (less memory)")
+    save_steps: int = option(10, metavar="N", help="a checkpoint every N optimizer steps (0: none)")
 
     def __post_init__(self) -> None:
+        at_least(self.save_steps, 0, "--save-steps")
         for flag, value in (("--steps", self.steps), ("--prompts-per-step", self.prompts_per_step),
                             ("--limit", self.limit), ("--max-completion-length", self.max_completion_length)):
             at_least(value, 1, flag)
@@ -130,14 +141,17 @@ def cmd_grpo(options: GRPOOptions) -> int:
                                     max_completion_length=options.max_completion_length,
                                     learning_rate=options.learning_rate, beta=options.beta,
                                     temperature=options.temperature, seed=options.seed, bf16=options.bf16,
-                                    use_vllm=options.use_vllm, vllm_mode=options.vllm_mode, threads=options.threads)
+                                    use_vllm=options.use_vllm, vllm_mode=options.vllm_mode,
+                                    gradient_checkpointing=options.gradient_checkpointing,
+                                    save_steps=options.save_steps, resume=options.resume, threads=options.threads)
             base = options.base(problems)
             shown.note(f"GRPO: {len(rows)} prompts, {options.steps} steps × {options.prompts_per_step} prompts × "
                        f"{options.generations} completions")
             reward = RewardConfig(step=options.step_reward, proof=options.proof_reward)
             if options.accelerate_config:
                 result = train_grpo_launched(base, rows, Path(options.out), settings, options.accelerate_config,
-                                             options.lean, reward)
+                                             options.lean, reward,
+                                             str(options.project) if options.project else None)
             else:
                 result = train_grpo(base, rows, Path(options.out), toolchain, settings, reward,
                                     make_callback=lambda scorer: trainer_progress(
@@ -162,8 +176,10 @@ class CriticOptions(TrainerOptions):
     epochs: float = option(10.0, metavar="E", help="epochs over the labelled states")
     max_prompt_tokens: int = option(ModelConfig().max_prompt_tokens, metavar="TOKENS",
                                     help="prompt budget of a state (as the critic's model config will use it)")
+    save_steps: int = option(100, metavar="N", help="a checkpoint every N optimizer steps (0: none)")
 
     def __post_init__(self) -> None:
+        at_least(self.save_steps, 0, "--save-steps")
         if not 0 < self.discount <= 1:
             raise ValueError("--discount must be in (0, 1]")
         at_least(self.max_prompt_tokens, 1, "--max-prompt-tokens")
@@ -190,7 +206,8 @@ def cmd_critic(options: CriticOptions) -> int:
             base = options.base(load_suite("core", split="dev"))
             settings = CriticSettings(learning_rate=options.learning_rate, epochs=options.epochs,
                                       discount=options.discount, max_prompt_tokens=options.max_prompt_tokens,
-                                      seed=options.seed, bf16=options.bf16, threads=options.threads)
+                                      seed=options.seed, bf16=options.bf16, save_steps=options.save_steps,
+                                      resume=options.resume, threads=options.threads)
             result = train_critic(base, examples, Path(options.out), settings,
                                   callbacks=[trainer_progress(shown, "critic", settings.optimizer_steps(len(examples)))])
     except (CriticDataError, TrainingError, SuiteError) as exc:

@@ -1,5 +1,5 @@
-"""`prover train …`: expert iteration and the shipped default models (and, through
-:mod:`app.rl_cli`, GRPO, critic training and the theorem pool).
+"""`prover train …`: supervised fine-tuning on step data, expert iteration and the shipped
+default models (and, through :mod:`app.rl_cli`, GRPO, critic training and the theorem pool).
 
 Wiring (in `app/cli.py`'s `build_parser`)::
 
@@ -18,9 +18,9 @@ import json
 from pathlib import Path
 
 from lean_prover.app.console import CommandError
-from lean_prover.app.options import LeanOptions, OutputOptions, at_least, model_folder, option
+from lean_prover.app.options import LeanOptions, OutputOptions, at_least, model_folder, option, positive
 from lean_prover.app.progress import RunProgress
-from lean_prover.app.rl_cli import add_rl_parsers, register
+from lean_prover.app.rl_cli import add_rl_parsers, register, trainer_progress
 from lean_prover.lean_env.limits import TRAINING_TIME_LIMIT_S
 from lean_prover.prover.model_config import ModelConfig
 from lean_prover.prover.model_errors import ModelConfigError
@@ -29,6 +29,7 @@ from lean_prover.prover.suite import SuiteError
 from lean_prover.search.config import Algorithm, SearchConfig
 from lean_prover.search.runs import RunStateError
 from lean_prover.search.types import Budget
+from lean_prover.training.step_formats import StepFormat
 
 
 class ExpertIterationDisplay:
@@ -102,9 +103,17 @@ class ExpertIterationOptions(OutputOptions, LeanOptions):
                                          "with at least this probability")
     prune: bool = option(True, flags=("--no-prune",), help="skip the Lean-checked redundancy pruning")
     seed_references: bool = option(False, help="add the training split's reference first steps to the data")
-    learning_rate: float = option(3e-3, metavar="LR", help="fine-tuning learning rate")
-    epochs: float = option(40.0, metavar="E", help="fine-tuning epochs over the round's data")
-    bf16: bool = option(False, help="train in bfloat16 (GPUs)")
+    learning_rate: float | None = option(None, metavar="LR", help="fine-tuning learning rate (default: by "
+                                         "model size, training.model_profile)")
+    epochs: float | None = option(None, metavar="E", help="fine-tuning epochs over the round's data (default: by "
+                                  "model size)")
+    batch_size: int | None = option(None, metavar="N", help="fine-tuning batch per device (default: by model size)")
+    gradient_accumulation_steps: int | None = option(None, metavar="N", help="fine-tuning gradient accumulation "
+                                                     "(default: by model size)")
+    gradient_checkpointing: bool = option(False, help="recompute activations in fine-tuning (less memory)")
+    save_steps: int = option(200, metavar="N", help="a fine-tuning checkpoint every N steps; a killed round "
+                             "resumes from it (0: none)")
+    bf16: bool = option(False, help="load and train in bfloat16 (GPUs)")
     threads: int = option(0, metavar="N", help="torch CPU threads (0: torch's default)")
     accelerate_config: str | None = option(None, metavar="YAML", help="run each fine-tuning under "
                                            "`accelerate launch --config_file YAML` (several GPUs)")
@@ -114,8 +123,13 @@ class ExpertIterationOptions(OutputOptions, LeanOptions):
         for flag, value in (("--rounds", self.rounds), ("--limit", self.limit), ("--eval-limit", self.eval_limit),
                             ("--concurrency", self.concurrency), ("--lean-processes", self.lean_processes),
                             ("--problems-per-round", self.problems_per_round), ("--collect-width", self.collect_width),
-                            ("--collect-nodes-per-call", self.collect_nodes_per_call)):
+                            ("--collect-nodes-per-call", self.collect_nodes_per_call),
+                            ("--batch-size", self.batch_size),
+                            ("--gradient-accumulation-steps", self.gradient_accumulation_steps)):
             at_least(value, 1, flag)
+        positive(self.learning_rate, "--learning-rate")
+        positive(self.epochs, "--epochs")
+        at_least(self.save_steps, 0, "--save-steps")
         if not 0.0 <= self.model_weight <= 1.0:
             raise ValueError(f"--model-weight must be in [0, 1] (got {self.model_weight})")
         model_folder(self.base_model, "--base-model")
@@ -159,7 +173,9 @@ def cmd_expert_iteration(options: ExpertIterationOptions) -> int:
         base_model=str(options.base_model or ""), generation=options.generation(), model_weight=options.model_weight,
         retrain_every=options.retrain_every, confidence_threshold=options.confidence_threshold, prune=options.prune,
         seed_references=options.seed_references,
-        sft=SFTSettings(learning_rate=options.learning_rate, epochs=options.epochs, bf16=options.bf16,
+        sft=SFTSettings(learning_rate=options.learning_rate, epochs=options.epochs, batch_size=options.batch_size,
+                        gradient_accumulation_steps=options.gradient_accumulation_steps, bf16=options.bf16,
+                        gradient_checkpointing=options.gradient_checkpointing, save_steps=options.save_steps,
                         seed=options.seed, threads=options.threads),
         accelerate_config=str(options.accelerate_config or ""))
     try:
@@ -185,6 +201,90 @@ def summary_table(summary: dict) -> str:
                  + (f" ({summary['final_checkpoint']})" if summary["final_checkpoint"] else "")
                  + f"; run folder {summary['out']}")
     return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SFTOptions(OutputOptions):
+    """`prover train sft`: settings left out come from the base model's size
+    (:mod:`training.model_profile`), so a 7B model is not trained with the tiny model's settings."""
+
+    data: str = option(metavar="FILE", required=True, help="step JSONL (ours) or LeanDojo Benchmark 4 traced "
+                       "tactics (json or JSON lines)")
+    format: StepFormat = option("auto", help="format of --data")
+    base_model: str = option(metavar="PATH", required=True, help="a save_pretrained causal LM folder")
+    out: str = option(metavar="DIR", required=True, help="where the trained model (or LoRA adapter) is saved")
+    lora: bool = option(False, help="train LoRA adapters only (peft); the base weights stay frozen")
+    lora_r: int = option(16, metavar="R", help="LoRA rank")
+    lora_alpha: int = option(32, metavar="A", help="LoRA alpha")
+    lora_dropout: float = option(0.05, metavar="P", help="LoRA dropout")
+    lora_target: str = option("all-linear", metavar="NAMES", help="LoRA target modules, comma-separated")
+    gradient_checkpointing: bool = option(False, help="recompute activations (less memory)")
+    bf16: bool = option(False, help="load the weights in bfloat16 and train in bf16 (GPUs)")
+    batch_size: int | None = option(None, metavar="N", help="batch per device (default: by model size)")
+    gradient_accumulation_steps: int | None = option(None, metavar="N", help="(default: by model size)")
+    learning_rate: float | None = option(None, metavar="LR", help="(default: by model size and --lora)")
+    epochs: float | None = option(None, metavar="E", help="(default: by model size)")
+    max_steps: int | None = option(None, metavar="N", help="cap on optimizer steps (default: by model size)")
+    max_length: int | None = option(None, metavar="TOKENS", help="prompt + tactic tokens (default: by model size)")
+    save_steps: int = option(500, metavar="N", help="a checkpoint every N optimizer steps (0: none)")
+    resume: bool = option(False, help="continue a killed run from its last checkpoint")
+    accelerate_config: str | None = option(None, metavar="YAML", help="run under `accelerate launch "
+                                           "--config_file YAML` (several GPUs; FSDP / DeepSpeed ZeRO-3)")
+    threads: int = option(0, metavar="N", help="torch CPU threads (0: torch's default)")
+    seed: int = option(0, metavar="N", help="random seed of fine-tuning")
+
+    def __post_init__(self) -> None:
+        for flag, value in (("--batch-size", self.batch_size),
+                            ("--gradient-accumulation-steps", self.gradient_accumulation_steps),
+                            ("--max-steps", self.max_steps), ("--max-length", self.max_length),
+                            ("--lora-r", self.lora_r)):
+            at_least(value, 1, flag)
+        positive(self.learning_rate, "--learning-rate")
+        positive(self.epochs, "--epochs")
+        at_least(self.save_steps, 0, "--save-steps")
+        at_least(self.threads, 0, "--threads")
+        if not 0.0 <= self.lora_dropout < 1.0:
+            raise ValueError(f"--lora-dropout must be in [0, 1) (got {self.lora_dropout})")
+        model_folder(self.base_model, "--base-model")
+
+    def settings(self):
+        """The :class:`training.sft.SFTSettings` of these options (unset ones: the profile's)."""
+        from lean_prover.training.sft import SFTSettings
+
+        return SFTSettings(
+            learning_rate=self.learning_rate, epochs=self.epochs, batch_size=self.batch_size,
+            gradient_accumulation_steps=self.gradient_accumulation_steps, max_steps=self.max_steps,
+            min_steps=1 if self.max_steps is not None or self.epochs is not None else None,
+            max_length=self.max_length, seed=self.seed, bf16=self.bf16,
+            gradient_checkpointing=self.gradient_checkpointing, lora=self.lora, lora_r=self.lora_r,
+            lora_alpha=self.lora_alpha, lora_dropout=self.lora_dropout, lora_target=self.lora_target,
+            save_steps=self.save_steps, resume=self.resume, threads=self.threads)
+
+
+def cmd_sft(options: SFTOptions) -> int:
+    """Fine-tune `--base-model` on `--data`; prints the run's record (JSON with --json)."""
+    from lean_prover.training.data import DataError
+    from lean_prover.training.sft import TrainingError, train_sft, train_sft_launched
+    from lean_prover.training.step_formats import load_step_file
+
+    base, out = Path(options.base_model), Path(options.out)
+    try:
+        steps = load_step_file(Path(options.data), options.format)
+        with options.progress("train") as shown:
+            shown.note(f"{len(steps)} steps from {options.data}; fine-tuning {options.base_model}"
+                       + (" (LoRA)" if options.lora else ""))
+            if options.accelerate_config:
+                result = train_sft_launched(base, steps, out, options.settings(), options.accelerate_config)
+            else:
+                result = train_sft(base, steps, out, options.settings(), callbacks=[trainer_progress(shown, "SFT")])
+    except (DataError, TrainingError) as exc:
+        raise CommandError(str(exc)) from None
+    data = result.to_dict()
+    options.emit(data, f"SFT ({data['profile']} profile{', LoRA' if data['lora'] else ''}): {data['examples']} "
+                 f"examples, {data['steps']} steps, loss {data['first_loss']} → {data['last_loss']}, trainable "
+                 f"parameters {data['trainable_parameters']:,} of {data['total_parameters']:,}"
+                 + (f", resumed from {data['resumed_from']}" if data["resumed_from"] else "") + f" → {data['path']}")
+    return 0
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -223,11 +323,13 @@ def cmd_default_models(options: DefaultModelsOptions) -> int:
 
 
 def add_train_parser(subparsers) -> argparse._SubParsersAction:
-    """Register `train expert-iteration`, `train default-models` and the RL commands of
+    """Register `train sft`, `train expert-iteration`, `train default-models` and the RL commands of
     :mod:`app.rl_cli` under `subparsers`; returns the `train` sub-subparsers object."""
-    train = subparsers.add_parser("train", help="train the step policy and critic (expert iteration, GRPO, "
+    train = subparsers.add_parser("train", help="train the step policy and critic (SFT, expert iteration, GRPO, "
                                   "critic, theorem pool, default models)")
     commands = train.add_subparsers(dest="train_command", required=True, parser_class=type(train))
+    register(commands, "sft", SFTOptions, cmd_sft,
+             "fine-tune a causal LM on proof steps (our step JSONL or LeanDojo Benchmark 4; --lora, checkpoints)")
     register(commands, "expert-iteration", ExpertIterationOptions, cmd_expert_iteration,
              "search → collect → filter → SFT → evaluate → keep if better, R rounds")
     register(commands, "default-models", DefaultModelsOptions, cmd_default_models,

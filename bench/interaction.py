@@ -8,10 +8,12 @@ and the results by kind. The start-up row is `Dojo.__enter__` (the initial state
 engine one Lean run, for the session engine the worker's start-up (header loaded) plus its first
 request. The file engine runs one Lean process per batch; the session engine keeps one
 `lean --worker` for all its rows (a fresh engine per row, so every probe is elaborated anew) and
-restarts it when its elaboration budget is spent (counted in the results). The last table gives
-session probes/s over file probes/s per batch size.
+restarts it when its elaboration budget is spent (counted in the results). The pool engine is a
+`lean_env.pool.LeanPool` with the toolchain's default policy (sessions keyed by header,
+restarted by uses and measured memory), used through the same engine. The last lines give
+session and pool probes/s over file probes/s per batch size.
 
-    python bench/interaction.py [--sizes 1,10,100,1000] [--engines file,session] [--json]
+    python bench/interaction.py [--sizes 1,10,100,1000] [--engines file,session,pool] [--json]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections import Counter
 
 from lean_prover.lean_env.dojo import Dojo, Theorem  # noqa: E402
 from lean_prover.lean_env.file_engine import FileEngine  # noqa: E402
+from lean_prover.lean_env.pool import LeanPool  # noqa: E402
 from lean_prover.lean_env.session import LeanSession, SessionEngine  # noqa: E402
 from lean_prover.lean_env.toolchain import resolve_toolchain  # noqa: E402
 
@@ -87,12 +90,12 @@ def bench_engine(name: str, make: Callable[[], FileEngine], sizes: list[int], pe
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1,10,100,1000")
-    parser.add_argument("--engines", default="file,session", help="comma-separated: file, session")
+    parser.add_argument("--engines", default="file,session,pool", help="comma-separated: file, session, pool")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON lines too")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    unknown = set(engines) - {"file", "session"}
+    unknown = set(engines) - {"file", "session", "pool"}
     if unknown:
         parser.error(f"unknown engine(s): {', '.join(sorted(unknown))}")
 
@@ -111,16 +114,28 @@ def main(argv: list[str] | None = None) -> int:
 
             rows += bench_engine("session", lambda: SessionEngine(toolchain, THEOREM, session=session), sizes,
                                  lambda e: session.peak_rss_bytes, session_runs)
+    if "pool" in engines:
+        with LeanPool(toolchain) as pool:
+            seen = [0]
+
+            def pool_runs(engine: FileEngine) -> str:
+                done, seen[0] = pool.stats.requests - seen[0], pool.stats.requests
+                return (f"{done} request(s), {pool.stats.starts} worker start(s) so far "
+                        f"({pool.stats.restarts_by_uses} by uses, {pool.stats.restarts_by_memory} by memory)")
+
+            rows += bench_engine("pool", lambda: SessionEngine(toolchain, THEOREM, session=pool, chunk=pool.chunk),
+                                 sizes, lambda e: pool.stats.peak_rss_bytes, pool_runs)
     print(f"{'engine':>8} {'batch':>9} {'wall s':>8} {'probes/s':>9} {'ms/probe':>9} {'peak RSS GB':>12}  results")
     for row in rows:
         ms = "" if row["ms_per_probe"] is None else f"{row['ms_per_probe']:.1f}"
         print(f"{row['engine']:>8} {row['batch']!s:>9} {row['wall_s']:>8.2f} {row['probes_per_s']:>9.2f} {ms:>9} "
               f"{row['peak_rss_gb']:>12.2f}  {row['results']}")
     rate = {(r["engine"], r["batch"]): r["probes_per_s"] for r in rows}
-    ratios = [(b, rate[("session", b)] / rate[("file", b)]) for b in ["start-up", *sorted(sizes)]
-              if ("session", b) in rate and ("file", b) in rate and rate[("file", b)]]
-    if ratios:
-        print("session/file probes per second: " + ", ".join(f"{b}: {r:.2f}x" for b, r in ratios))
+    for engine in ("session", "pool"):
+        ratios = [(b, rate[(engine, b)] / rate[("file", b)]) for b in ["start-up", *sorted(sizes)]
+                  if (engine, b) in rate and ("file", b) in rate and rate[("file", b)]]
+        if ratios:
+            print(f"{engine}/file probes per second: " + ", ".join(f"{b}: {r:.2f}x" for b, r in ratios))
     print(f"toolchain: {toolchain.kind}; ms/probe = (wall - start-up) / probes, "
           "start-up = the lower of Dojo.__enter__ and the batch of one (per engine)")
     if args.json:

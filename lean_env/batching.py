@@ -54,7 +54,10 @@ class BatchEngine(FileEngine):
     theorems: dict[str, Theorem] = field(default_factory=dict)
 
     def probe_target(self, path: tuple[str, ...]) -> tuple[Theorem, tuple[str, ...]]:
-        """The keyed theorem of a path and its tactics."""
+        """The keyed theorem of a path and its tactics; the empty path (the context check after a
+        fault, see :class:`FileEngine`) probes the shared theorem's initial state."""
+        if not path:
+            return self.theorem, ()
         return self.theorems[path[0]], path[1:]
 
 

@@ -41,6 +41,11 @@ markers came out keep their results and the others are re-run:
 
 So every pair other than the one that faults gets its real result.
 
+A Lean process killed from outside (fault `killed`: a signal that is not our own timeout or
+memory watchdog — the OOM killer, `kill -9`) says nothing about the probes: they are re-run as
+they were (at most `kill_retries` times per `evaluate`, counted in `killed_runs`) before any
+bisection, so a killed process costs a retry of its probes, never a result.
+
 Heartbeats: Lean reads `maxHeartbeats` once per declaration (a tactic-level
 `set_option maxHeartbeats … in` has no effect), so the limit of a probe is
 `heartbeats × len(path)`: each tactic of the path gets `heartbeats` on average.
@@ -59,7 +64,7 @@ from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 from lean_prover.lean_env.goals import parse_goals
-from lean_prover.lean_env.limits import DEFAULT_HEARTBEATS, LEAN_PROCESS_TIMEOUT_S
+from lean_prover.lean_env.limits import DEFAULT_HEARTBEATS, DEFAULT_KILL_RETRIES, LEAN_PROCESS_TIMEOUT_S
 from lean_prover.lean_env.messages import LeanMessage
 from lean_prover.lean_env.process import LeanRun, run_lean_file
 from lean_prover.lean_env.results import (LeanCrash, LeanError, ProofFinished, TacticResult, TacticState, TacticTimeout,
@@ -111,12 +116,16 @@ class FileEngine:
     runs: int = 0  # Lean processes started so far
     last_run: LeanRun | None = None
     context_messages: list[LeanMessage] = field(default_factory=list)
+    kill_retries: int = DEFAULT_KILL_RETRIES
+    killed_runs: int = 0  # runs whose Lean was killed from outside (and were re-run while retries lasted)
     _nonce: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     _context_verified: bool = False  # the context's marker came out once: a later fault is a probe's
+    _retries_left: int = 0
 
     def evaluate(self, paths: Sequence[tuple[str, ...]]) -> list[TacticResult]:
         """The result of each path (see the module's docstring for how it is judged)."""
         results: list[TacticResult | None] = [None] * len(paths)
+        self._retries_left = self.kill_retries
         self._settle(paths, list(range(len(paths))), results)
         return [r if r is not None else LeanCrash("no result") for r in results]
 
@@ -125,6 +134,15 @@ class FileEngine:
         """Fill `results` at the `pending` indices, re-running what a fault left unfinished."""
         while pending:
             finished, fault, context_ok = self._run([paths[i] for i in pending])
+            if fault is not None and fault[0] == "killed":
+                self.killed_runs += 1
+                if self._retries_left > 0:  # killed from outside: says nothing about the probes
+                    self._retries_left -= 1
+                    for k, result in enumerate(finished):
+                        if result is not None:
+                            results[pending[k]] = result
+                    pending = [i for i in pending if results[i] is None]
+                    continue
             if not context_ok and fault is None:
                 # The context itself did not get through: every pending pair shares that outcome.
                 for i in pending:

@@ -8,6 +8,7 @@
 | THEOREM_TIME_LIMIT_S | 600 s | a search's wall-clock budget per theorem (`prove`/`bench --time-limit`) |
 | TRAINING_TIME_LIMIT_S | 300 s | the same in expert iteration (`train expert-iteration --time-limit`) |
 | BASELINE_TIMEOUT_S | 1800 s | the one Lean run of the automation baseline over a suite |
+| DEFAULT_KILL_RETRIES | 2 | re-runs of probes (or a re-check) whose Lean was killed from outside (OOM killer, `kill -9`) |
 """
 
 from __future__ import annotations
@@ -18,3 +19,4 @@ FILE_CHECK_TIMEOUT_S = 600.0
 THEOREM_TIME_LIMIT_S = 600.0
 TRAINING_TIME_LIMIT_S = 300.0
 BASELINE_TIMEOUT_S = 1800.0
+DEFAULT_KILL_RETRIES = 2

@@ -84,9 +84,21 @@ class LeanSession:
         self._version = 0
         self._next_id = 0
         self._served = 0  # requests this worker has answered
+        self._start_fault: str | None = None  # the fault kind of the last failed start
         atexit.register(self.close)  # the worker runs in its own process group: never leave it behind
 
     # -- public ------------------------------------------------------------------------------
+
+    @property
+    def loaded_header(self) -> tuple[str, ...] | None:
+        """The header the running worker has loaded (None: no worker running)."""
+        proc = self._proc
+        return self._header if proc is not None and proc.poll() is None else None
+
+    @property
+    def served(self) -> int:
+        """Requests the running worker has answered (it is replaced at `restart_after_requests`)."""
+        return self._served if self.loaded_header is not None else 0
 
     def start(self, text: str = "") -> float:
         """Start the worker (if not running) with `text`'s header loaded; returns start-up seconds."""
@@ -106,8 +118,9 @@ class LeanSession:
                 self._stop()
             try:
                 self._ensure(header_of(text))
-            except ToolchainError as exc:
-                return LeanRun([], None, time.monotonic() - started, "crash", str(exc), "\n".join(self._stderr), 0)
+            except ToolchainError as exc:  # `killed` when the worker was killed from outside while starting
+                return LeanRun([], None, time.monotonic() - started, self._start_fault or "crash", str(exc),
+                               "\n".join(self._stderr), 0)
             self._served += 1
             self.requests += 1
             self._version += 1
@@ -173,6 +186,7 @@ class LeanSession:
                 self.toolchain.argv("--worker", *worker_options(self.toolchain.release())), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, env=env, cwd=self.toolchain.cwd, start_new_session=True)
         except OSError as exc:
+            self._start_fault = "crash"
             raise ToolchainError(f"cannot start `lean --worker`: {exc}") from exc
         self.starts += 1
         self._inbox = queue.Queue()
@@ -195,14 +209,16 @@ class LeanSession:
         while True:
             message = self._receive(deadline)
             if message == "timeout" or message is None:
-                detail = ("did not load the header in time" if message == "timeout"
-                          else self._exit_fault(False)[1])
+                self._start_fault, detail = (("timeout", "did not load the header in time") if message == "timeout"
+                                             else self._exit_fault(False))
                 self._stop()
                 raise ToolchainError(f"the Lean worker did not start: {detail}")
             if message.get("id") == request and "method" not in message:
                 if "error" in message:
                     self._stop()
+                    self._start_fault = "crash"
                     raise ToolchainError(f"the Lean worker did not start: {message['error'].get('message')}")
+                self._start_fault = None
                 return
 
     def _receive(self, deadline: float) -> dict | str | None:

@@ -8,7 +8,11 @@ whose probes go through one :class:`lean_env.batching.BatchingService`: while ev
 waits for Lean, their probes are run together, in at most `processes` Lean processes. Each
 search is exactly what it would be alone (same policy calls, same probes, same results); only
 the number of Lean start-ups falls. The policy is shared behind a lock (model backends are not
-thread-safe); a proof cache is re-opened per thread (one SQLite connection each).
+thread-safe); a proof cache is re-opened per thread (one SQLite connection each). A prover
+whose engines have a :class:`lean_env.pool.LeanPool` (`--engine session`) sends the rounds' probe files to the
+pool's sessions (`pool.chunk` probes a request, `pool.policy.size` at once) instead of
+starting a Lean process per file; re-checks still run as Lean processes (the checker's), one at
+a time beside the sessions.
 """
 
 from __future__ import annotations
@@ -55,8 +59,8 @@ class LockstepPool(ProverFacade):
         `lambda replica: Decomposer(replica)`); by default the replica itself."""
         if concurrency < 1 or processes < 1:
             raise ValueError("concurrency and processes must be at least 1")
-        if prover.engines.kind != "file":
-            raise ValueError("a lockstep pool batches file-engine runs: use it without a Lean session")
+        if prover.engines.kind != "file" and prover.engines.lean_pool is None:
+            raise ValueError("a lockstep pool batches runs through a LeanPool or Lean processes, not one LeanSession")
         self.prover, self.concurrency, self.processes = prover, concurrency, processes
         self.wrap: Callable[[SearchProver], Prover] = wrap or (lambda replica: replica)
 
@@ -87,8 +91,14 @@ class LockstepPool(ProverFacade):
         one batching service; an exception escaping `work` stops the threads and is re-raised."""
         if not items:
             return
-        service = BatchingService(self.prover.toolchain, processes=self.processes,
-                                  timeout_s=self.prover.tactic_timeout_s)
+        lean_pool = self.prover.engines.lean_pool
+        if lean_pool is not None:  # probe files go to the pool's sessions; one slot more for a re-check process
+            service = BatchingService(self.prover.toolchain, processes=lean_pool.policy.size + 1,
+                                      max_probes=lean_pool.chunk, timeout_s=self.prover.tactic_timeout_s,
+                                      runner=lean_pool.run_file)
+        else:
+            service = BatchingService(self.prover.toolchain, processes=self.processes,
+                                      timeout_s=self.prover.tactic_timeout_s)
         policy = LockedPolicy(self.prover.policy)
         queue = list(reversed(items))
         taken = threading.Lock()

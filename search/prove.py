@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from lean_prover.lean_env.dojo import Dojo, TacticState, Theorem, render_script
-from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S
+from lean_prover.lean_env.limits import DEFAULT_KILL_RETRIES, LEAN_PROCESS_TIMEOUT_S
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file, vouches_for
 from lean_prover.search.attempt import OnAttempt, ProofAttempt, prove_in_turn
@@ -108,5 +108,8 @@ class SearchProver:
         with tempfile.TemporaryDirectory(prefix="prover-verify-") as tmp:
             path = Path(tmp) / "Verify.lean"
             path.write_text(theorem.lean_text(proof), encoding="utf-8")
-            result = check_file(self.toolchain, path, CheckOptions(timeout_s=self.tactic_timeout_s))
+            for _ in range(1 + DEFAULT_KILL_RETRIES):  # a Lean killed from outside says nothing: check again
+                result = check_file(self.toolchain, path, CheckOptions(timeout_s=self.tactic_timeout_s))
+                if result.status != "killed":
+                    break
         return vouches_for(result, theorem.name)

@@ -20,6 +20,7 @@ from lean_prover.search.prove import SearchProver
 from lean_prover.search.types import Progress
 
 if TYPE_CHECKING:
+    from lean_prover.lean_env.pool import PoolPolicy
     from lean_prover.prover.planner import Completer
     from lean_prover.search.decompose import Decomposer
 
@@ -30,7 +31,10 @@ class ProverSpec:
 
     `models`: the policy, critic and optional planner model (None: the rule-based prior and
     the heuristic critic); the critic is loaded only for `critic-bfs` and `mcts`. `engine`:
-    how probes reach Lean (:mod:`search.engines`). `decompose` wraps the search in
+    how probes reach Lean (:mod:`search.engines`); with `session` each process that builds the
+    spec (each worker, each Ray actor) has its own :class:`lean_env.pool.LeanPool` (`pool_policy`,
+    None: the toolchain's default), kept for all its tasks. `cache_path`: a SQLite file, or
+    `ray-actor:NAME`, the Ray cluster's cache actor (:mod:`search.cache_backends`). `decompose` wraps the search in
     :class:`search.decompose.Decomposer` with `max_depth`, its planner using the config's
     `planner:` model when there is one.
     """
@@ -43,6 +47,7 @@ class ProverSpec:
     decompose: bool = False
     max_depth: int = 1
     engine: EngineKind = "file"
+    pool_policy: "PoolPolicy | None" = None
 
     def __call__(self) -> Prover:
         """A fresh prover for this process (what a worker builds)."""
@@ -56,14 +61,14 @@ class ProverSpec:
     def search_prover(self, progress: Progress | None = None) -> SearchProver:
         """The search alone: policy, critic, cache connection and engines."""
         from lean_prover.prover.models import load_critic, load_policy
-        from lean_prover.search.cache import ProofCache
+        from lean_prover.search.cache_backends import open_cache
 
         models = self.models or ModelsConfig()
         critic = load_critic(models.critic) if self.config.uses_critic else None
         return SearchProver(self.toolchain, load_policy(models.policy), self.config, critic,
-                            ProofCache(self.cache_path) if self.cache_path else None, progress=progress,
+                            open_cache(self.cache_path), progress=progress,
                             tactic_timeout_s=self.tactic_timeout_s,
-                            engines=engine_factory(self.engine, self.toolchain))
+                            engines=engine_factory(self.engine, self.toolchain, self.pool_policy))
 
     def planner_model(self) -> "Completer | None":
         """The model of the config's `planner:` section (None without one)."""

@@ -82,7 +82,8 @@ def test_options_generate_typed_flags_and_validate():
 
 @pytest.mark.parametrize("argv, message", [
     (["prove", "f.lean", "--concurrency", "2", "--workers", "2"], "--concurrency batches one process"),
-    (["prove", "f.lean", "--engine", "session", "--workers", "2"], "--engine session runs in one process"),
+    (["prove", "f.lean", "--pool-size", "2"], "--pool-size sets the Lean pool of --engine session"),
+    (["prove", "f.lean", "--engine", "session", "--pool-max-uses", "0"], "--pool-max-uses must be at least 1"),
     (["prove"], "give a FILE.lean or --statement"),
     (["prove", "f.lean", "--width", "0"], "width and nodes_per_call must be at least 1"),
     (["check", "f.lean", "--timeout", "0"], "--timeout must be positive"),
@@ -154,8 +155,14 @@ def test_build_prover_picks_the_pool_and_reads_the_model_config_once(tmp_path):
     assert isinstance(pool, LockstepPool) and pool.independent and pool.concurrency == 3
     workers = build_prover(_options("--workers", "2"), toolchain)
     assert isinstance(workers, WorkerPool) and workers.independent and workers.factory.decompose
-    session = build_prover(_options("--engine", "session", "--no-decompose"), toolchain)
-    assert session.engines.kind == "session"
+    session = build_prover(_options("--engine", "session", "--no-decompose", "--pool-max-uses", "7"), toolchain)
+    assert session.engines.kind == "session" and session.engines.lean_pool.policy.max_uses == 7
+    # the Lean pool combines with lockstep (the rounds go to the pool) and with worker processes (one pool each)
+    shared = build_prover(_options("--engine", "session", "--concurrency", "3", "--pool-size", "2"), toolchain)
+    assert isinstance(shared, LockstepPool) and shared.prover.engines.lean_pool.policy.size == 2
+    spread = build_prover(_options("--engine", "session", "--workers", "2", "--pool-max-rss-gb", "5"), toolchain)
+    assert isinstance(spread, WorkerPool) and spread.factory.engine == "session"
+    assert spread.factory.pool_policy.max_rss_gb == 5.0
 
 
 def test_solved_plot_has_integer_ticks(tmp_path):

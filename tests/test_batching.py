@@ -239,3 +239,16 @@ def test_cli_rejects_bad_concurrency(tmp_path: Path, options: list[str]) -> None
     proc = subprocess.run([sys.executable, "-m", "lean_prover.app.cli", "prove", str(source), *options],
                           capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "--concurrency" in proc.stderr
+
+
+def test_batch_engine_context_check_probes_the_shared_theorem() -> None:
+    """After a fault with no context marker the engine probes the empty path alone: a batch
+    engine must turn it into the shared theorem's initial state (it used to raise KeyError/IndexError)."""
+    from lean_prover.lean_env.batching import BatchEngine
+    from lean_prover.lean_env.theorem import Theorem
+
+    first = Theorem.from_statement("theorem b1 (n : Nat) : n + 0 = n")
+    engine = BatchEngine(None, first, theorems={"a": first, "b": Theorem.from_statement("theorem b2 : True")})
+    text, probes, _ = engine.batch_file([(), ("b", "trivial")])
+    assert "theorem dojo_probe_0 (n : Nat) : n + 0 = n := by\n  skip" in text
+    assert "theorem dojo_probe_1 : True := by\n  trivial" in text and len(probes) == 2

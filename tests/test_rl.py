@@ -1,7 +1,7 @@
 """RLVR: the Lean-verified reward, its legality checks, and GRPO training end to end.
 
-Real Lean: one reward batch (2 Lean runs: two contexts), the prompts' initial states (1 run) and
-two GRPO steps (1 run per reward batch).
+Real Lean: one reward batch with the farming steps (2 probe runs: two contexts; 4 runs verifying
+the finished proofs), the prompts' initial states (1 run) and two GRPO steps (1 run per reward batch).
 """
 
 from __future__ import annotations
@@ -17,9 +17,18 @@ from lean_prover.training.rewards import LeanReward, RewardError, RewardTask, co
 
 AND = RewardTask("theorem t_and (p q : Prop) (hp : p) (hq : q) : p ∧ q", "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q")
 NAT = RewardTask("theorem t_nat (n : Nat) : n + 0 = n", "n : Nat\n⊢ n + 0 = n")
+SQUARE = RewardTask("theorem t_sq (a b : Nat) (h : a ≤ b) : a * a ≤ b * b", "a b : Nat\nh : a ≤ b\n⊢ a * a ≤ b * b")
+REVERTED = RewardTask(SQUARE.statement, "a b : Nat\n⊢ a ≤ b → a * a ≤ b * b", ("revert h",))
 CHEAT = RewardTask("theorem t_cheat (n : Nat) : n = n + 1", "n : Nat\n⊢ n = n + 1", context="axiom cheat : False")
 BATCH = [
-    (AND, "constructor\n", 1.0, "step"),
+    (SQUARE, "have := Nat.mul_le_mul h h", 1.0, "step"),  # the closing search finishes it only after this
+    (AND, "constructor\n", 0.0, "no_gain"),  # the closing search already closes `p ∧ q`
+    # farming attempts: padding, restating a hypothesis, an intro/revert loop, a step with no evidence
+    (SQUARE, "have : True := trivial", 0.0, "no_progress"),
+    (SQUARE, "have h2 := h", 0.0, "no_progress"),
+    (SQUARE, "revert h", 0.0, "unverified"),
+    (REVERTED, "intro h", 0.0, "loop"),
+    (REVERTED, "intro h'", 0.0, "loop"),
     (AND, "exact ⟨hp, hq⟩", 1.0, "proof"),
     (NAT, "omega", 1.0, "proof"),
     (AND, "exact hp", 0.0, "error"),
@@ -66,11 +75,12 @@ def test_reward_is_what_lean_says(toolchain) -> None:
     verdicts = reward.score([b[0] for b in BATCH], [b[1] for b in BATCH])
     got = [(v.reward, v.verdict) for v in verdicts]
     assert got == [(b[2], b[3]) for b in BATCH], [v.to_dict() for v in verdicts]
-    assert "non-standard axioms: cheat" in verdicts[10].detail
-    # probes: one Lean process per context (AND/NAT's, CHEAT's); verification of the finished
+    assert "non-standard axioms: cheat" in next(v.detail for v in verdicts if v.tactic == "exact cheat.elim")
+    # probes: one Lean process per context (AND/NAT/SQUARE's, CHEAT's); verification of the finished
     # proofs: compile + evidence per context (the two AND/NAT proofs share a file)
     assert reward.lean_runs == 2 + 2 + 2
     assert reward.verdicts["illegal"] == 6 and reward.batches == 1
+    assert sum(v.reward for v in verdicts if v.verdict not in ("step", "proof")) == 0
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import threading
 import time
 
 import pytest
@@ -25,10 +26,14 @@ THEOREMS = [
 ]
 
 
+_SHARED: list[LeanSession] = []  # the fixture's session, stopped by the pool test (one worker at a time)
+
+
 @pytest.fixture(scope="module")
 def session(toolchain):
     """One worker shared by every test here (its start-up is the expensive part)."""
     with LeanSession(toolchain) as shared:
+        _SHARED.append(shared)
         started = time.monotonic()
         shared.start()
         print(f"[session] start-up {time.monotonic() - started:.1f} s")
@@ -128,3 +133,135 @@ def test_stale_glue_is_repatched_without_download(toolchain, tmp_path, monkeypat
     (stale.root / "installed.json").write_text("{}")
     assert not stale.is_installed()
     assert install_embedded(tmp_path).is_installed()
+
+
+# -- the pool keyed by header (lean_env.pool): one session at a time, so the fixture's worker is stopped first
+
+
+POOL_THEOREMS = [
+    ("theorem s_and (p q : Prop) (hp : p) (hq : q) : p ∧ q",
+     [(), ("constructor",), ("exact ⟨hp, hq⟩",), ("intro x",), ("constructor", "exact hp"), ("constructor", "exact hq"),
+      ("constructor", "all_goals assumption"), ("simp",)]),
+    ("theorem s_add (n : Nat) : n + 0 = n",
+     [(), ("omega",), ("induction n",), ("induction n", "rfl"), ("simp",), ("rfl",), ("cases n",), ("exact foo",)]),
+]
+
+
+def _kill_worker_while_it_starts(pool, after_s: float) -> threading.Thread:
+    """Kill the pool's (only) worker from outside `after_s` seconds into its start-up, as the OOM killer would."""
+    def kill() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            proc = pool.sessions[0]._proc if pool.sessions else None
+            if proc is not None and proc.poll() is None:
+                time.sleep(after_s)
+                os.killpg(proc.pid, signal.SIGKILL)
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=kill, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_pool_matches_file_engine_restarts_by_uses_and_retries_a_killed_worker(toolchain):
+    from lean_prover.lean_env.pool import LeanPool, PoolPolicy
+
+    for shared in _SHARED:
+        shared.close()  # never two 7.6 GB workers at once
+    with LeanPool(toolchain, PoolPolicy(size=1, max_uses=3, chunk=4)) as pool:
+        killer = _kill_worker_while_it_starts(pool, after_s=3.0)
+        for number, (statement, paths) in enumerate(POOL_THEOREMS):
+            theorem = Theorem.from_statement(statement)
+            engine = SessionEngine(toolchain, theorem, session=pool, chunk=pool.chunk)
+            by_pool = engine.evaluate(paths)
+            by_file = FileEngine(toolchain, theorem).evaluate(paths)
+            assert by_pool == by_file, [(p, a, b) for p, a, b in zip(paths, by_pool, by_file) if a != b]
+            if number == 0:
+                killer.join()
+                assert engine.killed_runs == 1  # the killed start-up cost a retry, not a result
+        stats = pool.stats
+        assert stats.faults == {"killed": 1}
+        assert stats.restarts_by_uses >= 1 and stats.requests == 2 * 2 + 1  # 8 paths / 4 a request, + the killed one
+        assert len(pool.sessions) == 1
+
+
+def test_pool_keys_sessions_by_header_and_restarts_by_memory(toolchain, monkeypatch):
+    """The pool's scheduling alone, with a scripted session (no Lean): keyed reuse, LRU restart, memory limit."""
+    import lean_prover.lean_env.pool as pool_module
+    from lean_prover.lean_env.process import LeanRun
+
+    class ScriptedSession:
+        def __init__(self, toolchain, startup_timeout_s, max_uses):
+            self.loaded_header, self.served, self.starts, self.max_uses = None, 0, 0, max_uses
+            self.rss = 1_000_000_000
+
+        def check(self, text, timeout_s):
+            header = header_of(text)
+            if self.loaded_header != header or self.served >= self.max_uses:
+                self.loaded_header, self.served, self.starts = header, 0, self.starts + 1
+                self.rss = 1_000_000_000
+            self.served += 1
+            self.rss += 500_000_000 if "heavy" in text else 0
+            if "bloat" in text and self.served > 2:  # the heap filled up over earlier requests
+                self.loaded_header, self.served = None, 0
+                return LeanRun([], None, 0.0, "oom", "Lean ran out of memory", "", self.rss)
+            return LeanRun([], 0, 0.0, None, "", "", self.rss)
+
+        def close(self):
+            self.loaded_header, self.served = None, 0
+
+    monkeypatch.setattr(pool_module, "LeanSession", ScriptedSession)
+    pool = pool_module.LeanPool(toolchain, pool_module.PoolPolicy(size=2, max_uses=3, max_rss_gb=100))
+    pool.check("import Std\ntheorem a : True := trivial", 10)
+    pool.check("theorem b : True := trivial", 10)
+    assert sorted(s.loaded_header for s in pool.sessions) == [(), ("import Std",)]
+    for _ in range(2):
+        pool.check("import Std\ntheorem c : True := trivial", 10)  # back to the session that has Std loaded
+    assert [s.starts for s in pool.sessions] == [1, 1] and pool.stats.header_switches == 0
+    pool.check("import Std\ntheorem c : True := trivial", 10)  # its 4th use: replaced (max_uses 3)
+    assert pool.stats.restarts_by_uses == 1
+    pool.check("import Lean\ntheorem d : True := trivial", 10)  # a third header: the session used longest ago
+    assert pool.stats.header_switches == 1 and len(pool.sessions) == 2
+    assert sorted(s.loaded_header for s in pool.sessions) == [("import Lean",), ("import Std",)]
+
+    heavy = pool_module.LeanPool(toolchain, pool_module.PoolPolicy(size=1, max_uses=100, max_rss_gb=2.0))
+    for _ in range(3):  # 1.5, 2.0 (not above the limit), 2.5 GB: replaced once
+        heavy.check("theorem heavy : True := trivial", 10)
+    assert heavy.stats.restarts_by_memory == 1 and heavy.sessions[0].loaded_header is None
+
+    bloated = pool_module.LeanPool(toolchain, pool_module.PoolPolicy(size=1, max_uses=100))
+    runs = [bloated.check("theorem bloat : True := trivial", 10) for _ in range(3)]
+    assert [r.fault for r in runs] == [None, None, None]  # the third ran out of memory, then ran on a fresh worker
+    assert bloated.stats.oom_retries == 1 and bloated.sessions[0].starts == 2
+
+
+def test_file_engine_lean_killed_from_outside_costs_a_retry(toolchain):
+    """A real Lean process SIGKILLed mid-run by someone else: its probes are re-run, every result is real."""
+    import psutil
+
+    from lean_prover.lean_env.process import run_lean_file
+    from lean_prover.lean_env.results import LeanError, ProofFinished
+
+    def kill_first_lean(toolchain, path, timeout_s):
+        if not kills:
+            def kill() -> None:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    children = psutil.Process().children(recursive=True)
+                    if children:
+                        time.sleep(1.0)
+                        for child in children:
+                            child.kill()
+                        kills.append(len(children))
+                        return
+                    time.sleep(0.05)
+            threading.Thread(target=kill, daemon=True).start()
+        return run_lean_file(toolchain, path, timeout_s)
+
+    kills: list[int] = []
+    theorem = Theorem.from_statement("theorem k (p q : Prop) (hp : p) (hq : q) : p ∧ q")
+    engine = FileEngine(toolchain, theorem, runner=kill_first_lean)
+    results = engine.evaluate([(), ("constructor",), ("exact ⟨hp, hq⟩",), ("intro x",)])
+    assert kills and engine.killed_runs == 1 and engine.runs == 2
+    assert [type(r) for r in results] == [TacticState, TacticState, ProofFinished, LeanError], results

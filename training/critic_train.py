@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import json
 import math
-import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -29,7 +28,9 @@ from pathlib import Path
 from lean_prover.prover.model_config import ModelConfig
 from lean_prover.prover.prompt import context_length, format_critic_prompt, prompt_budget
 from lean_prover.training.critic_data import CriticExample, load_examples
-from lean_prover.training.sft import TrainingError, publish_trained
+from lean_prover.training.checkpoints import (CHECKPOINTS, ResumeError, checkpoint_arguments, prepare_run_folder,
+                                              publish_trained)
+from lean_prover.training.sft import TrainingError
 
 CRITIC_RECORD = "critic.json"
 
@@ -46,6 +47,8 @@ class CriticSettings:
     max_prompt_tokens: int = ModelConfig().max_prompt_tokens
     seed: int = 0
     bf16: bool = False
+    save_steps: int = 0  # a checkpoint every N optimizer steps (0: none; training.checkpoints)
+    resume: bool = False  # continue an unfinished run from its last checkpoint
     threads: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -78,7 +81,8 @@ class CriticResult:
 def train_critic(base: Path, examples: list[CriticExample], out: Path,
                  settings: CriticSettings = CriticSettings(), callbacks: list | None = None) -> CriticResult:
     """Fine-tune a one-label sequence classifier from `base` on `examples`; save it to `out`
-    (`callbacks`: `transformers.TrainerCallback`s, e.g. a progress display)."""
+    (checkpoints and resume: :mod:`training.checkpoints`); `callbacks`: `transformers.TrainerCallback`s,
+    e.g. a progress display."""
     positives = sum(e.label == 1 for e in examples)
     if not examples or positives in (0, len(examples)):
         raise TrainingError(f"critic training needs provable and dead-end states "
@@ -95,9 +99,11 @@ def train_critic(base: Path, examples: list[CriticExample], out: Path,
     transformers.utils.logging.set_verbosity_error()
     if settings.threads:
         torch.set_num_threads(settings.threads)
+    transformers.set_seed(settings.seed)  # the new value head is drawn here: same seed, same critic (and resume)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(base))
-        model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(base), num_labels=1, dtype=torch.bfloat16 if settings.bf16 else torch.float32)
     except Exception as exc:  # transformers raises many types; all mean "cannot use this folder"
         raise TrainingError(f"cannot load a sequence classifier from {base}: {type(exc).__name__}") from None
     if tokenizer.pad_token is None:
@@ -117,18 +123,20 @@ def train_critic(base: Path, examples: list[CriticExample], out: Path,
         return torch.nn.functional.binary_cross_entropy_with_logits(logits, labels.float().view(-1))
 
     steps = settings.optimizer_steps(len(examples))
-    partial = out.with_name(out.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        partial, checkpoint = prepare_run_folder(out, settings.resume)
+    except ResumeError as exc:
+        raise TrainingError(str(exc)) from None
     args = TrainingArguments(
-        output_dir=str(partial / "trainer"), max_steps=steps, per_device_train_batch_size=settings.batch_size,
+        output_dir=str(partial / CHECKPOINTS), max_steps=steps, per_device_train_batch_size=settings.batch_size,
         learning_rate=settings.learning_rate, warmup_steps=max(1, steps // 10), lr_scheduler_type="linear",
-        logging_steps=max(1, steps // 10), save_strategy="no", report_to=[], seed=settings.seed,
+        logging_steps=max(1, steps // 10), report_to=[], seed=settings.seed,
         data_seed=settings.seed, bf16=settings.bf16, disable_tqdm=True, remove_unused_columns=False,
-        use_cpu=not torch.cuda.is_available(), **settings.extra)
+        use_cpu=not torch.cuda.is_available(), **checkpoint_arguments(settings.save_steps), **settings.extra)
     trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=DataCollatorWithPadding(tokenizer),
                       compute_loss_func=bce, callbacks=callbacks)
     with contextlib.redirect_stdout(sys.stderr):
-        trainer.train()
+        trainer.train(resume_from_checkpoint=checkpoint)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
     accuracy = _accuracy(model, tokenizer, prompts, examples)
     result = CriticResult(str(out), str(base), len(examples), positives, len(examples) - positives, steps,

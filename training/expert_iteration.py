@@ -30,6 +30,7 @@ Files in the run folder (all resumable: a killed run continues where it stopped)
     round_R/search.jsonl     one row per searched problem, written as each finishes
     round_R/steps.jsonl      the round's kept steps; round_R/filters.json what each filter did
     round_R/model/           the candidate checkpoint (save_pretrained; sft.json when finished)
+    round_R/model.partial/   an unfinished SFT: its checkpoints (every `sft.save_steps`), resumed from
     eval/ID.jsonl            evaluation rows of a policy (ID: prior, base or round_R)
     rounds.jsonl             one line per finished round; summary.json the whole run
 """
@@ -41,7 +42,7 @@ import gc
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -95,8 +96,10 @@ class ExpertIterationConfig:
 
     def fingerprint(self) -> str:
         """A hash of everything but `rounds`, `concurrency` and `lean_processes` (a run may be
-        resumed with more rounds or other parallelism: neither changes a search's result)."""
+        resumed with more rounds or other parallelism: neither changes a search's result), nor the
+        SFT checkpoint cadence (a resumed SFT ends where an uninterrupted one ends)."""
         data = {k: v for k, v in self.to_dict().items() if k not in ("rounds", "concurrency", "lean_processes")}
+        data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:
@@ -170,10 +173,11 @@ class ExpertIteration:
             sft: SFTResult | None = None
             candidate = None
         else:
+            settings = replace(self.config.sft, resume=True)  # a killed round continues its SFT from a checkpoint
             if self.config.accelerate_config:
-                sft = train_sft_launched(source, data, folder / "model", self.config.sft, self.config.accelerate_config)
+                sft = train_sft_launched(source, data, folder / "model", settings, self.config.accelerate_config)
             else:
-                sft = train_sft(source, data, folder / "model", self.config.sft)
+                sft = train_sft(source, data, folder / "model", settings)
             self.on_event("sft", sft.to_dict())
             candidate = f"round_{index}"
         evaluation = self._evaluate(incumbent, candidate)

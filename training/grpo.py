@@ -13,7 +13,10 @@ GPUs: `GRPOSettings(use_vllm=True, vllm_mode="colocate"|"server")` makes TRL gen
 
 The result is saved with `save_pretrained` (model and tokenizer, loadable by
 `prover.backends.hf.HFPolicy`) into OUT, written first to `OUT.partial`; `OUT/grpo.json`
-records steps, rewards per logging step, verdict counts and Lean calls.
+records steps, rewards per logging step, verdict counts and Lean calls. `save_steps` writes a
+checkpoint every N steps and `resume` continues a killed run from it (:mod:`training.checkpoints`;
+the verdict counts then cover the resumed part only). Under `accelerate launch` every process
+gets the same `--lean`/`--project`, so rewards use the same Lean (and Mathlib) everywhere.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -36,7 +38,9 @@ from lean_prover.prover.suite import Problem
 from lean_prover.training.data import Step
 from lean_prover.training.launch import accelerate_launch
 from lean_prover.training.rewards import LeanReward, RewardConfig, RewardTask, probe_paths
-from lean_prover.training.sft import TrainingError, load_causal_lm, publish_trained
+from lean_prover.training.checkpoints import (CHECKPOINTS, ResumeError, checkpoint_arguments, prepare_run_folder,
+                                              publish_trained)
+from lean_prover.training.sft import TrainingError, load_causal_lm
 
 GRPO_RECORD = "grpo.json"
 
@@ -74,6 +78,9 @@ class GRPOSettings:
     bf16: bool = False
     use_vllm: bool = False
     vllm_mode: str = "colocate"
+    gradient_checkpointing: bool = False
+    save_steps: int = 0  # a checkpoint every N optimizer steps (0: none; training.checkpoints)
+    resume: bool = False  # continue an unfinished run from its last checkpoint
     threads: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -176,26 +183,29 @@ def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchai
     import torch
     from trl import GRPOConfig, GRPOTrainer
 
-    model, tokenizer = load_causal_lm(base, settings.threads)
+    model, tokenizer = load_causal_lm(base, settings.threads, settings.bf16)
     budget = prompt_budget(ModelConfig().max_prompt_tokens, context_length(model.config, default=2048),
                            settings.max_completion_length)
     count = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
     dataset = grpo_dataset(rows, count, budget)
     scorer = LeanReward(toolchain, reward)
-    partial = out.with_name(out.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        partial, checkpoint = prepare_run_folder(out, settings.resume)
+    except ResumeError as exc:
+        raise TrainingError(str(exc)) from None
     config = GRPOConfig(
-        output_dir=str(partial / "trainer"), max_steps=settings.max_steps,
+        output_dir=str(partial / CHECKPOINTS), max_steps=settings.max_steps,
         per_device_train_batch_size=settings.num_generations * settings.prompts_per_step,
         num_generations=settings.num_generations, max_completion_length=settings.max_completion_length,
         learning_rate=settings.learning_rate, beta=settings.beta, temperature=settings.temperature,
         seed=settings.seed, data_seed=settings.seed, bf16=settings.bf16, use_vllm=settings.use_vllm,
-        vllm_mode=settings.vllm_mode, logging_steps=1, save_strategy="no", report_to=[], disable_tqdm=True,
-        use_cpu=not torch.cuda.is_available(), **settings.extra)
+        vllm_mode=settings.vllm_mode, logging_steps=1, report_to=[], disable_tqdm=True,
+        gradient_checkpointing=settings.gradient_checkpointing, use_cpu=not torch.cuda.is_available(),
+        **checkpoint_arguments(settings.save_steps), **settings.extra)
     trainer = GRPOTrainer(model=model, reward_funcs=scorer, args=config, train_dataset=dataset,
                           processing_class=tokenizer, callbacks=[make_callback(scorer)] if make_callback else None)
     with contextlib.redirect_stdout(sys.stderr):  # the trainer's log lines are progress, not output
-        trainer.train()
+        trainer.train(resume_from_checkpoint=checkpoint)
     rewards = [round(float(e["reward"]), 4) for e in trainer.state.log_history if "reward" in e]
     result = GRPOResult(str(out), str(base), len(rows), int(trainer.state.global_step), rewards,
                         dict(scorer.verdicts), scorer.batches, scorer.lean_runs, round(time.monotonic() - started, 2))
@@ -205,14 +215,15 @@ def train_grpo(base: Path, rows: list[PromptRow], out: Path, toolchain: Toolchai
 
 def train_grpo_launched(base: Path, rows: list[PromptRow], out: Path, settings: GRPOSettings,
                         accelerate_config: str, lean: str | None = None,
-                        reward: RewardConfig = RewardConfig()) -> GRPOResult:
-    """:func:`train_grpo` under `accelerate launch --config_file accelerate_config -m lean_prover.training.grpo`."""
+                        reward: RewardConfig = RewardConfig(), project: str | None = None) -> GRPOResult:
+    """:func:`train_grpo` under `accelerate launch --config_file accelerate_config -m lean_prover.training.grpo`;
+    every process resolves the same Lean (`lean`, `project`: a Lake project, e.g. one with Mathlib)."""
     data = out.with_name(out.name + ".prompts.jsonl")
     save_prompts(rows, data)
     status = accelerate_launch(accelerate_config, "lean_prover.training.grpo",
                                ["--prompts", str(data), "--base", str(base), "--out", str(out),
                                 "--settings", json.dumps(asdict(settings)), "--reward", json.dumps(asdict(reward))]
-                               + (["--lean", lean] if lean else []))
+                               + (["--lean", lean] if lean else []) + (["--project", str(project)] if project else []))
     record = out / GRPO_RECORD
     if status != 0 or not record.is_file():
         raise TrainingError(f"accelerate launch of training.grpo failed (exit status {status})")
@@ -228,8 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", default="{}", help="GRPOSettings fields as JSON")
     parser.add_argument("--reward", default="{}", help="RewardConfig fields as JSON")
     parser.add_argument("--lean", default=None, help="Lean command (default: resolved as usual)")
+    parser.add_argument("--project", default=None, help="Lake project whose Lean and imports the rewards use")
     args = parser.parse_args(argv)
-    toolchain = resolve_toolchain(lean_command=args.lean)
+    toolchain = resolve_toolchain(lean_command=args.lean, project=args.project)
     result = train_grpo(args.base, load_prompts(args.prompts), args.out, toolchain,
                         GRPOSettings(**json.loads(args.settings)), RewardConfig(**json.loads(args.reward)))
     print(json.dumps(result.to_dict()))

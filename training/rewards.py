@@ -2,13 +2,17 @@
 
 A task is one prompt: a theorem (statement and context), the tactic path that reached the
 prompt's state and that state's text. A completion is one tactic (one line, ended by a newline
-or EOS). Its reward is what Lean says about it:
+or EOS). Its reward is what Lean says about it. A step earns reward only through *verified
+progress* (:mod:`training.progress`), so that no-op and padding steps cannot be farmed:
 
 | verdict | reward | when |
 | --- | --- | --- |
 | `proof` | `proof` (1.0) | Lean closed the theorem with the path + tactic, and the verifier (:mod:`lean_env.verify`: Lean's own report, kernel re-check, standard axioms, legality rules) says `proved` |
-| `step` | `step` (1.0) | Lean accepted the tactic and the goals changed |
-| `no_progress` | 0 | accepted, but the goals are the prompt's goals again (`skip`, `repeat fail`, …) |
+| `step` | `step` (1.0) | Lean accepted the tactic, and the short closing search (`RewardConfig.closer`: Lean's one-shot automation on every goal, one probe) closes the state after the step but not the prompt's state |
+| `unverified` | 0 | accepted and the goals changed, but the closing search does not finish the new state: no evidence of progress |
+| `no_gain` | 0 | accepted, but the closing search already closes the prompt's state (closing it is the proof reward's job) |
+| `no_progress` | 0 | the goals are the prompt's goals again, up to hypothesis names, `True` hypotheses and restated hypotheses (`skip`, `have : True := trivial`, `have h2 := h`) |
+| `loop` | 0 | the goals are a state the proof path already went through (`intro h` after `revert h`, …) |
 | `error`, `timeout`, `crash` | 0 | Lean refused the tactic, ran out of heartbeats / time, or died |
 | `illegal` | 0 | refused before Lean (below), or the verifier does not vouch for the finished proof |
 | `format` | 0 | not one tactic: empty, more than one line, unbalanced, prompt markers |
@@ -21,10 +25,12 @@ finished proof is verified whole by :func:`lean_env.verify.check_source` (positi
 Lean, in one shared file per context and batch). :func:`whole_proof_reward` is the same judgement
 for a whole candidate file against its problem file.
 
-Batching: all completions of a reward batch are probed in ONE Lean process (one generated file
-holding a probe theorem per completion, :class:`BatchEngine`); completions whose theorems have
-different contexts (header text) need one process per distinct context. Tasks of the `core`
-suite have no context, so a batch of them is always one Lean call.
+Batching: all probes of a reward batch run in ONE Lean process per distinct context (one
+generated file holding a probe theorem per path, :class:`BatchEngine`): per completion the path +
+tactic and the path + tactic + closer; per task not seen before, the path + closer (is the
+prompt's state closed already?) and every proper prefix of the path (the states a loop could come
+back to); those task facts are kept across batches. Tasks of the `core` suite have no context, so
+a batch of them is always one Lean call.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from lean_prover.lean_env.verify import CheckOptions, check_source
 from lean_prover.lean_env.theorem import PROBE_PREFIX, Theorem
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.prover.prompt import clean_tactic
+from lean_prover.training.progress import DEFAULT_CLOSER, is_padding, revisits
 
 
 
@@ -53,10 +60,11 @@ class RewardError(ValueError):
 
 @dataclass(frozen=True)
 class RewardConfig:
-    """Reward values and Lean limits."""
+    """Reward values, Lean limits and the closing search that certifies a step's progress."""
 
     step: float = 1.0
     proof: float = 1.0
+    closer: str = DEFAULT_CLOSER
     heartbeats: int = DEFAULT_HEARTBEATS
     timeout_s: float = 300.0
 
@@ -176,8 +184,17 @@ def probe_paths(toolchain: Toolchain, theorems: Sequence[Theorem], paths: Sequen
     return [r if r is not None else LeanCrash("no result") for r in results], runs
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.split())
+def _task_key(task: RewardTask) -> tuple:
+    return task.statement, task.context, task.prefix
+
+
+@dataclass(frozen=True)
+class _TaskFacts:
+    """What Lean says about a task itself: whether the closing search closes its state, and the
+    goal displays of the states its path went through before it (for loop detection)."""
+
+    closed_by_search: bool
+    path_states: tuple[str, ...]
 
 
 class LeanReward:
@@ -191,13 +208,13 @@ class LeanReward:
         self.lean_runs = 0  # probe runs and verification runs
         self.batches = 0
         self.verdicts: Counter[str] = Counter()
+        self._facts: dict[tuple, _TaskFacts] = {}  # per task (statement, context, prefix), across batches
 
     def score(self, tasks: Sequence[RewardTask], completions: Sequence[str]) -> list[RewardVerdict]:
         """The verdict on each completion of its task (same order)."""
         if len(tasks) != len(completions):
             raise RewardError(f"{len(tasks)} tasks but {len(completions)} completions")
         verdicts: list[RewardVerdict | None] = [None] * len(tasks)
-        wanted: list[int] = []
         tactics: dict[int, str] = {}
         theorems: dict[int, Theorem] = {}
         for index, (task, completion) in enumerate(zip(tasks, completions)):
@@ -207,37 +224,73 @@ class LeanReward:
                 verdicts[index] = RewardVerdict(0.0, kind, completion.strip()[:200], reason)
                 continue
             tactics[index], theorems[index] = tactic, task.theorem()
-            wanted.append(index)
-        if wanted:
-            results, runs = probe_paths(self.toolchain, [theorems[i] for i in wanted],
-                                        [(*tasks[i].prefix, tactics[i]) for i in wanted], self.config)
+        if tactics:
+            probes: list[tuple[Theorem, tuple[str, ...]]] = []
+            for index, tactic in tactics.items():
+                path = (*tasks[index].prefix, tactic)
+                probes += [(theorems[index], path), (theorems[index], (*path, self.config.closer))]
+            new_tasks: dict[tuple, tuple[Theorem, RewardTask]] = {}
+            for index in tactics:
+                key = _task_key(tasks[index])
+                if key not in self._facts and key not in new_tasks:
+                    new_tasks[key] = (theorems[index], tasks[index])
+            for theorem, task in new_tasks.values():
+                probes.append((theorem, (*task.prefix, self.config.closer)))
+                probes += [(theorem, task.prefix[:length]) for length in range(len(task.prefix))]
+            results, runs = probe_paths(self.toolchain, [t for t, _ in probes], [p for _, p in probes], self.config)
             self.lean_runs += runs
-            finished = [i for i, result in zip(wanted, results) if isinstance(result, ProofFinished)]
-            if finished:
+            position = 2 * len(tactics)
+            for key, (_, task) in new_tasks.items():
+                closed, states = results[position], results[position + 1: position + 1 + len(task.prefix)]
+                position += 1 + len(task.prefix)
+                if isinstance(closed, LeanCrash) or not all(isinstance(s, TacticState) for s in states):
+                    continue  # a fault: decide again next time rather than remember a wrong fact
+                self._facts[key] = _TaskFacts(isinstance(closed, ProofFinished), tuple(s.pp for s in states))
+            slots = list(tactics)  # completion indices; results[2 * slot] is the path + tactic
+            finished = [index for slot, index in enumerate(slots) if isinstance(results[2 * slot], ProofFinished)]
+            if finished:  # a proof is rewarded only when the verifier proves it whole
                 reasons, runs = verify_proofs(self.toolchain, [(theorems[i], (*tasks[i].prefix, tactics[i]))
                                                                for i in finished], self.config.timeout_s)
                 self.lean_runs += runs
                 for index, reason in zip(finished, reasons):
                     verdicts[index] = RewardVerdict(self.config.proof, "proof", tactics[index]) if reason is None \
                         else RewardVerdict(0.0, "illegal", tactics[index], reason[:300])
-            for index, result in zip(wanted, results):
+            for slot, index in enumerate(slots):
                 if verdicts[index] is None:
-                    verdicts[index] = self._judge(tasks[index], tactics[index], result)
+                    result, after_closer = results[2 * slot], results[2 * slot + 1]
+                    verdicts[index] = self._judge(tasks[index], tactics[index], result, after_closer,
+                                                  self._facts.get(_task_key(tasks[index])))
         self.batches += 1
         final = [v if v is not None else RewardVerdict(0.0, "crash", detail="no result") for v in verdicts]
         self.verdicts.update(v.verdict for v in final)
         return final
 
-    def _judge(self, task: RewardTask, tactic: str, result: TacticResult) -> RewardVerdict:
+    def _judge(self, task: RewardTask, tactic: str, result: TacticResult, after_closer: TacticResult,
+               facts: _TaskFacts | None) -> RewardVerdict:
+        """The verdict on a tactic whose path did not finish the proof (a finished one is verified whole)."""
         if isinstance(result, TacticState):
-            if _norm(result.pp) == _norm(task.state):
-                return RewardVerdict(0.0, "no_progress", tactic, "the goals did not change")
-            return RewardVerdict(self.config.step, "step", tactic)
+            return self._judge_step(task, tactic, result, after_closer, facts)
         if isinstance(result, LeanError):
             return RewardVerdict(0.0, "error", tactic, result.error[:300])
         if isinstance(result, TacticTimeout):
             return RewardVerdict(0.0, "timeout", tactic, result.detail[:300])
         return RewardVerdict(0.0, "crash", tactic, getattr(result, "detail", "")[:300])
+
+    def _judge_step(self, task: RewardTask, tactic: str, result: TacticState, after_closer: TacticResult,
+                    facts: _TaskFacts | None) -> RewardVerdict:
+        """An accepted step that leaves goals: rewarded only on verified progress (module doc)."""
+        if is_padding(task.state, result.pp):
+            return RewardVerdict(0.0, "no_progress", tactic,
+                                 "the goals did not change (up to names, `True` and restated hypotheses)")
+        if facts is None:
+            return RewardVerdict(0.0, "crash", tactic, "Lean faulted while checking the prompt's state")
+        if revisits(result.pp, facts.path_states):
+            return RewardVerdict(0.0, "loop", tactic, "the goals are a state the proof path already went through")
+        if facts.closed_by_search:
+            return RewardVerdict(0.0, "no_gain", tactic, "the closing search already closes the prompt's state")
+        if not isinstance(after_closer, ProofFinished):
+            return RewardVerdict(0.0, "unverified", tactic, "the closing search does not finish the state after it")
+        return RewardVerdict(self.config.step, "step", tactic)
 
     def __call__(self, prompts: list, completions: list, statement: list[str], state: list[str],
                  prefix: list[str], context: list[str] | None = None, **_: object) -> list[float]:

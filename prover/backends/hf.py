@@ -22,6 +22,7 @@ sequence's completion ends is found by decoding its generated tokens up to the s
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from pathlib import Path
 
@@ -43,6 +44,10 @@ def check_model_folder(path: str, backend: str) -> Path:
         raise ModelConfigError(f"model path {folder} does not exist")
     if not folder.is_dir():
         raise ModelConfigError(f"model path {folder} is not a folder (expected a save_pretrained folder)")
+    if (folder / "adapter_config.json").is_file():  # a LoRA adapter (prover train sft --lora): needs peft
+        if importlib.util.find_spec("peft") is None:  # transformers loads the adapter through peft
+            raise ModelConfigError(f"model path {folder} is a LoRA adapter: loading it needs peft (pip install peft)")
+        return folder
     if not (folder / "config.json").is_file():
         raise ModelConfigError(f"model path {folder} is not a Hugging Face model folder (no config.json)")
     return folder
