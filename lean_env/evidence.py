@@ -1,9 +1,13 @@
 """Lean's own report on a compiled file: the positive evidence behind every verdict.
 
 The file under check is compiled once (`lean -o M.olean`, the messages of that run are the
-file's messages). A second, separate Lean process then imports the compiled module and runs one
-`#eval` that this module writes (the *evidence program*). For every constant the module added to
-the environment it reports, each line stamped with a nonce drawn after the first run ended:
+file's messages). A second, separate Lean process then runs one `#eval` that this module writes
+(the *evidence program*), which imports the compiled module *at run time* (`Lean.importModules`):
+the program is elaborated before any instance, notation or macro of the checked file exists, so
+none of them can change what it computes or prints. For every constant the module added to the
+environment it reports, each record stamped with a nonce drawn after the first run ended (names
+and types are printed with the record separators replaced, so a string literal cannot forge a
+field):
 
 - the constant's name and kind (theorem, def, axiom, opaque, inductive, …) and whether it is unsafe;
 - its type, printed in full by Lean (`Expr.dbgToString`: every constant, universe and implicit
@@ -135,7 +139,9 @@ class EvidenceDialect:
 
 def evidence_program(nonce: str, dialect: EvidenceDialect, module: str = MODULE_NAME) -> str:
     """The Lean file that imports `module` and reports on each of its constants."""
-    header = ("module\n\nimport all " if dialect.module_system else "import ") + module + "\n"
+    # The checked module is imported at run time, not by the header: this program is elaborated
+    # before any of its instances, notations or macros exist, so none of them can change it.
+    header = "module\n\n" if dialect.module_system else ""
     header += "import Lean.CoreM\nimport Lean.Util.CollectAxioms\nimport Lean.Util.FoldConsts\n"
     if dialect.kernel_env:
         header += "import Lean.AddDecl\n"
@@ -160,11 +166,15 @@ def evidence_program(nonce: str, dialect: EvidenceDialect, module: str = MODULE_
 set_option maxHeartbeats 0 in
 set_option maxRecDepth 100000 in
 #eval show Lean.CoreM String from do
-  let env ← Lean.getEnv
+  let env ← Lean.importModules #[{{ module := `{module} }}] {{}} 0
+  Lean.setEnv env
   let some idx := env.getModuleIdx? `{module} | return "{nonce}{_FIELD}missing"
   let mods := env.header.moduleNames
   let consts := env.header.moduleData[idx.toNat]!.constants
-  let nameText := fun (n : Lean.Name) => (Lean.mkConst n).dbgToString
+  -- the report's separators cannot come from the file's names or string literals
+  let clean := fun (text : String) => text.map fun c =>
+    if c.toNat == {ord(_FIELD)} then '␟' else if c.toNat == {ord(_RECORD)} then '␞' else c
+  let nameText := fun (n : Lean.Name) => clean (Lean.mkConst n).dbgToString
   let moduleOf := fun (n : Lean.Name) => match env.getModuleIdxFor? n with
     | some i => nameText mods[i.toNat]!
     | none => ""
@@ -190,7 +200,7 @@ set_option maxRecDepth 100000 in
         | none => #[]
       let record := "{nonce}{_FIELD}const{_FIELD}" ++ nameText c.name ++ "{_FIELD}" ++ kind ++ "{_FIELD}"
         ++ (if c.isUnsafe then "unsafe" else "safe") ++ "{_FIELD}" ++ recheck c ++ "{_FIELD}"
-        ++ c.type.dbgToString ++ "{_FIELD}axioms" ++ axiomsText axs.toList ""
+        ++ clean c.type.dbgToString ++ "{_FIELD}axioms" ++ axiomsText axs.toList ""
         ++ "{_FIELD}uses" ++ usesText c.type.getUsedConstants.toList (usesText valueConsts.toList "")
       go (i + 1) (acc ++ record ++ "{_RECORD}")
     else return acc ++ "{nonce}{_FIELD}end{_FIELD}" ++ toString consts.size

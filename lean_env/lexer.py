@@ -56,8 +56,16 @@ OTHER_KEYWORDS = frozenset({
 KEYWORDS = COMMAND_KEYWORDS | MODIFIER_KEYWORDS | OTHER_KEYWORDS
 
 # Prefixes and functions after which a string literal is an interpolated string (`{term}` inside).
-_INTERPOLATING = frozenset({"s!", "m!", "f!", "throwError", "throwErrorAt", "logInfo", "logWarning",
-                            "logError", "dbg_trace", "panic!", "trace", "throwTacticEx"})
+# what a string directly after it is read as an interpolated string by (`panic!`, the `trace`
+# tactic and `throwErrorAt ref` take plain strings; `trace[cls] "…"` is handled on its own)
+_INTERPOLATING = frozenset({"s!", "m!", "f!", "throwError", "logInfo", "logWarning", "logError", "dbg_trace"})
+
+# the `#` commands of Lean's own token table, longest first
+_HASH_COMMANDS = sorted([
+    "#check", "#check_failure", "#check_tactic", "#check_tactic_failure", "#check_simp", "#eval", "#eval!", "#exit",
+    "#print", "#reduce", "#synth", "#help", "#guard_msgs", "#guard", "#guard_expr", "#where", "#version",
+    "#find", "#time", "#discr_tree_key", "#discr_tree_simp_key", "#widget", "#with_exporting",
+], key=len, reverse=True)
 
 _SYMBOLS = sorted([
     ":=", "::", "=>", "<;>", "...", "..", "<|>", "<|", "|>.", "|>", "->", "<-", "←", "→", "↔", "@[", "#[", "%[",
@@ -186,11 +194,14 @@ class _Lexer:
                 j = i + 1
                 while j < self.n and is_ident_rest(src[j]):
                     j += 1
+                # Lean takes the longest token of its table: `#exitb` is `#exit` then `b`
+                known = next((k for k in _HASH_COMMANDS if src.startswith(k, i) and i + len(k) <= j), None)
+                j = i + len(known) if known else j
                 self.emit("keyword", i, j)
                 i = j
             elif c == "«" or is_ident_start(c):
                 i = self.identifier(i)
-            elif c.isdigit():
+            elif c.isascii() and c.isdigit():
                 i = self.number(i)
             else:
                 if stop_at_brace:
@@ -207,7 +218,11 @@ class _Lexer:
 
     def block_comment(self, i: int) -> int:
         src, depth, j = self.src, 1, i + 2
-        kind: TokenKind = "doc_comment" if src.startswith(("/--", "/-!"), i) and not src.startswith("/--/", i) else "comment"
+        # `/--` and `/-!` open doc comments whose body starts after the third character, so
+        # `/--/` is not an empty comment
+        kind: TokenKind = "doc_comment" if src.startswith(("/--", "/-!"), i) else "comment"
+        if kind == "doc_comment":
+            j += 1
         while j < self.n and depth:
             if src.startswith("/-", j):
                 depth, j = depth + 1, j + 2
@@ -223,7 +238,7 @@ class _Lexer:
         interpolating prefix or function."""
         src = self.src
         previous = self.previous_code()
-        interpolated = previous is not None and previous.text in _INTERPOLATING
+        interpolated = previous is not None and (previous.text in _INTERPOLATING or self.closes_trace_class(previous))
         j = quote + 1
         while j < self.n:
             c = src[j]
@@ -244,11 +259,23 @@ class _Lexer:
         self.emit("error", token_start, self.n)
         return self.n
 
+    def closes_trace_class(self, token: Token) -> bool:
+        """Is `token` the `]` of `trace[cls]` (whose message is an interpolated string)?"""
+        if token.text != "]":
+            return False
+        depth = 0
+        code = [t for t in self.tokens if t.is_code]
+        for k in range(len(code) - 1, 0, -1):
+            depth += {"]": 1, "[": -1}.get(code[k].text, 0)
+            if depth == 0:
+                return code[k - 1].text == "trace" and code[k - 1].end == code[k].start
+        return False
+
     def raw_string_at(self, i: int) -> bool:
         j = i + 1
         while j < self.n and self.src[j] == "#":
             j += 1
-        return j < self.n and self.src[j] == '"' and (i == 0 or not is_ident_rest(self.src[i - 1]))
+        return j < self.n and self.src[j] == '"'  # (an `r` inside an identifier never gets here)
 
     def raw_string(self, i: int) -> int:
         j = i + 1
@@ -263,8 +290,8 @@ class _Lexer:
         return end + 1 + hashes
 
     def char_literal_at(self, i: int) -> bool:
-        if i > 0 and is_ident_rest(self.src[i - 1]):
-            return False  # a prime inside an identifier (`x'`)
+        # a prime inside an identifier (`x'`) never gets here: the identifier took it; after
+        # anything else (`!'a'`) a quote opens a character literal, as in Lean
         return bool(_CHAR_RE.match(self.src, i))
 
     def char_literal(self, i: int) -> int:

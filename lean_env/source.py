@@ -248,16 +248,16 @@ def find_declarations(source: str) -> list[Declaration]:
         if head_at is None:
             continue
         rest = code[head_at + 1:]
-        if command.head == "namespace" and rest and rest[0].kind == "ident":
-            scopes.append(("namespace", rest[0].value.split(".")))
+        named = rest[0].value.split(".") if rest and rest[0].kind == "ident" and rest[0].line == code[head_at].line else []
+        # one scope per name component, as Lean opens them: `end A.B` closes two
+        if command.head == "namespace" and named:
+            scopes.extend(("namespace", [part]) for part in named)
         elif command.head == "section":
-            name = rest[0].value.split(".") if rest and rest[0].kind == "ident" and rest[0].line == code[head_at].line else []
-            scopes.append(("section", name))
+            scopes.extend([("section", [part]) for part in named] or [("section", [])])
         elif command.head == "mutual":
             scopes.append(("mutual", []))
         elif command.head == "end":
-            if scopes:
-                scopes.pop()
+            del scopes[len(scopes) - min(len(scopes), max(1, len(named))):]
         elif command.head in DECL_KEYWORDS:
             declarations.append(_declaration(source, masked, command, code, head_at,
                                              [p for kind, parts in scopes if kind == "namespace" for p in parts]))

@@ -19,9 +19,12 @@ and anonymous instances are renamed for the check so that they get evidence too.
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
@@ -42,8 +45,10 @@ FileStatus = Literal["proved", "failed", "rejected", "timeout", "oom", "stack_ov
 FAULTS: tuple[FileStatus, ...] = ("timeout", "oom", "stack_overflow", "crash", "killed")
 AxiomCheck = Literal["kernel", "library_boundary", "none"]
 DEFAULT_CHECK_TIMEOUT_S = 600.0
-_RENAMED_EXAMPLE = "_verify_example_"
-_RENAMED_INSTANCE = "_verify_instance_"
+# names given to examples and anonymous instances: with a random tag drawn per check, so that no
+# declaration of the file can take the name first
+_RENAMED_EXAMPLE = "_verify_example_{tag}_{index}"
+_RENAMED_INSTANCE = "_verify_instance_{tag}_{index}"
 
 
 @dataclass
@@ -165,13 +170,12 @@ def check_source(toolchain: Toolchain, source: str, options: CheckOptions = Chec
                                 declarations, doomed=_doomed_by_legality(legality, declarations))
         problem = None
         if options.problem is not None and options.compare_elaborated:  # compiled beside the candidate
-            problem = pool.submit(_compile_and_report, toolchain, options.problem, Path(tmp) / "problem", options,
-                                  find_declarations(options.problem), force_evidence=True)
+            problem = pool.submit(_PROBLEM_REPORTS.get, toolchain, options.problem, Path(tmp) / "problem", options)
         compiled = candidate.result()
-        reference = problem.result() if problem is not None else None
+        reference, reference_runs = problem.result() if problem is not None else (None, 0)
     run = compiled.run
     elapsed = time.monotonic() - started
-    runs = compiled.lean_runs + (reference.lean_runs if reference else 0)
+    runs = compiled.lean_runs + reference_runs
     if run.fault is not None:
         return FileResult(shown, run.fault, run.fault_detail, legality=legality, elapsed_s=elapsed, lean_runs=runs)
     result = FileResult(shown, "proved", legality=legality, elapsed_s=elapsed, lean_runs=runs,
@@ -187,6 +191,7 @@ def check_source(toolchain: Toolchain, source: str, options: CheckOptions = Chec
             verdict = _compare_statement(verdict, renamed, reference.complete_evidence)
         result.declarations.append(verdict)
     result.messages = [m for i, m in enumerate(compiled.messages) if i not in claimed]
+    _distinguish_namesakes(result, compiled.names)
     _apply_legality(result, declarations)
     _hidden_constants(result, compiled, declarations)
     if reference is not None and reference.complete_evidence is None:
@@ -211,6 +216,47 @@ class _Compiled:
 
 
 _REPAIR_ROUNDS = 2
+
+
+class _ProblemReports:
+    """The problem files' reports, by text, for this process: a problem file checked against many
+    candidates (`check --against` on many files, the whole-proof reward of a GRPO group) compiles
+    once. Only complete reports are kept; concurrent requests for one text share one compile."""
+
+    def __init__(self, size: int = 32):
+        self._size = size
+        self._lock = threading.Lock()
+        self._reports: OrderedDict[tuple, Future] = OrderedDict()
+
+    def get(self, toolchain: Toolchain, problem: str, folder: Path, options: CheckOptions) -> tuple[_Compiled, int]:
+        """The problem's report and the Lean runs this call spent on it (0 when it was known)."""
+        key = (toolchain.command, toolchain.cwd, problem, options.timeout_s, options.memory_limit_bytes)
+        with self._lock:
+            known = self._reports.get(key)
+            if known is None:
+                self._reports[key] = mine = Future()
+                while len(self._reports) > self._size:
+                    self._reports.popitem(last=False)
+            else:
+                self._reports.move_to_end(key)
+        if known is not None:
+            return known.result(), 0
+        try:
+            compiled = _compile_and_report(toolchain, problem, folder, options, find_declarations(problem),
+                                           force_evidence=True)
+        except BaseException as exc:
+            self._forget(key, mine)
+            mine.set_exception(exc)
+            raise
+        if compiled.complete_evidence is None:
+            self._forget(key, mine)
+        mine.set_result(compiled)
+        return compiled, compiled.lean_runs
+
+    def _forget(self, key: tuple, future: Future) -> None:
+        with self._lock:
+            if self._reports.get(key) is future:
+                del self._reports[key]
 
 
 def _compile_and_report(toolchain: Toolchain, source: str, folder: Path, options: CheckOptions,
@@ -317,13 +363,17 @@ def _renamed_for_evidence(source: str, declarations: list[Declaration]) -> tuple
     it; and the column shifts `(line, column, delta)` that map messages back."""
     pieces, shifts = [], []
     cursor = examples = instances = 0
+    tag = secrets.token_hex(4)
     for decl in declarations:
         if decl.keyword == "example":
             examples += 1
-            at, removed, inserted = decl.keyword_start, len("example"), f"noncomputable def {_RENAMED_EXAMPLE}{examples}"
+            modifiers = decl.command.code if decl.command else ()
+            noncomputable = any(t.text == "noncomputable" and t.start < decl.keyword_start for t in modifiers)
+            at, removed = decl.keyword_start, len("example")
+            inserted = ("def " if noncomputable else "noncomputable def ") + _RENAMED_EXAMPLE.format(tag=tag, index=examples)
         elif decl.keyword == "instance" and not decl.name:
             instances += 1
-            at, removed, inserted = _instance_name_offset(decl), 0, f" {_RENAMED_INSTANCE}{instances}"
+            at, removed, inserted = _instance_name_offset(decl), 0, " " + _RENAMED_INSTANCE.format(tag=tag, index=instances)
         else:
             continue
         pieces.append(source[cursor:at] + inserted)
@@ -402,10 +452,19 @@ def _judge(decl: Declaration, renamed: str, messages: list[LeanMessage], evidenc
     return result
 
 
+# the kinds of constant each keyword makes: a theorem is vouched for only by a theorem constant
+# (never by a constructor, a `quot` constant or a definition that took its name)
+_CONSTANT_KINDS: dict[str, frozenset[str]] = {
+    "theorem": frozenset({"theorem"}), "lemma": frozenset({"theorem"}), "example": frozenset({"def"}),
+    "def": frozenset({"def", "opaque"}), "abbrev": frozenset({"def"}), "instance": frozenset({"def", "theorem"}),
+    "structure": frozenset({"inductive"}), "class": frozenset({"inductive"}), "inductive": frozenset({"inductive"}),
+    "coinductive": frozenset({"inductive"}), "axiom": frozenset({"axiom"}), "opaque": frozenset({"opaque"}),
+}
+
+
 def _constant_for(decl: Declaration, renamed: str, evidence: ModuleEvidence) -> ConstantEvidence | None:
-    wanted = {"structure": "inductive", "class": "inductive", "inductive": "inductive", "coinductive": "inductive",
-              "axiom": "axiom", "opaque": "opaque"}.get(decl.keyword)
-    found = [c for c in evidence.find(renamed) if wanted is None or c.kind == wanted]
+    wanted = _CONSTANT_KINDS.get(decl.keyword)
+    found = [c for c in evidence.find(renamed) if wanted is None or c.kind in wanted]
     return found[0] if len(found) == 1 else None
 
 
@@ -419,6 +478,18 @@ def _compare_statement(verdict: DeclarationResult, renamed: str, reference: Modu
     if verdict.statement and verdict.statement != wanted[0].type:
         verdict.status, verdict.detail = "changed", "the statement Lean elaborated differs from the problem's"
     return verdict
+
+
+def _distinguish_namesakes(result: FileResult, names: list[str]) -> None:
+    """Two declarations of the file with one name: Lean kept at most one (the other failed, or
+    something hid it), and its report cannot say which, so neither is vouched for."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    for verdict, name in zip(result.declarations, names):
+        if name and counts[name] > 1 and verdict.status in ("proved", "ok"):
+            verdict.status = "unverified"
+            verdict.detail = f"`{name}` is declared more than once in the file; Lean's report cannot tell which it is about"
 
 
 def _affected(finding: Finding, declarations: list[Declaration]) -> list[int]:
@@ -485,6 +556,9 @@ def _set_file_status(result: FileResult) -> None:
         problems.append("no declarations")
     if problems:
         result.status, result.detail = "failed", "; ".join(problems)
+
+
+_PROBLEM_REPORTS = _ProblemReports()
 
 
 def check_files(

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 prover setup
 # Two test files at a time (one per core): almost all the time is Lean start-up.
-python3 -m pytest -q -n 2 --dist loadfile "$@"
+python3 -m pytest -q -n 2 --dist loadfile --durations=30 "$@"

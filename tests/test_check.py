@@ -171,9 +171,15 @@ def test_against_names_each_violation(tmp_path):
     candidate = tmp_path / "candidate.lean"
     candidate.write_text("instance : Inhabited Nat := ⟨7⟩\ntheorem p1 (n : Nat) : n + 0 = n := by simp\n"
                          "theorem p2 : 2 + 2 = 5 - 1 := by decide\n")
-    proc = run_cli("check", "--json", "--against", str(problem), str(candidate))
+    honest = tmp_path / "honest.lean"
+    honest.write_text("theorem p1 (n : Nat) : n + 0 = n := by simp\ntheorem p2 : 2 + 2 = 4 := by decide\n")
+    proc = run_cli("check", "--json", "--against", str(problem), str(candidate), str(honest))
     assert proc.returncode == 1, proc.stderr
-    result = json.loads(proc.stdout)["files"][0]
+    result, honest_result = json.loads(proc.stdout)["files"]
+    assert honest_result["status"] == "proved", honest_result
+    # the problem file compiles once for both candidates (compile + report), the honest candidate
+    # twice (compile + report), the other once (all its declarations are already illegal)
+    assert result["lean_runs"] + honest_result["lean_runs"] == 2 + 2 + 1
     assert result["legality"]["nothing_added"]["findings"] == [
         {"location": "1:1", "construct": "added declaration `instance`"}]
     assert result["legality"]["statement_unchanged"]["findings"][0]["construct"] == \

@@ -88,3 +88,21 @@ def test_statements_and_header():
     assert split_statement("theorem t : c") is None
     source = "import Init\nimport all Std.Data\n-- c\ntheorem t : True := trivial"
     assert imports(source) == ["Init", "Std.Data"] and source[:header_end(source)].endswith("Std.Data")
+
+
+def test_lean_tokenizer_corner_cases():
+    """Where a scanner and Lean used to disagree (tests/lean/hostile/h_desync_*.lean)."""
+    assert kinds("(!'\"'.isDigit)")[1:3] == [("symbol", "!"), ("char", "'\"'")]  # not a prime after `!`
+    assert kinds('!r"\\".isEmpty')[1] == ("string", 'r"\\"')  # a raw string after `!`
+    assert kinds('/--/ " -/ theorem') == [("doc_comment", '/--/ " -/'), ("keyword", "theorem")]
+    assert kinds('trace "{" theorem')[1:] == [("string", '"{"'), ("keyword", "theorem")]  # plain string
+    assert [k for k, _ in kinds('trace[Meta.debug] "a {f "b"} c" theorem')][-2:] == ["string", "keyword"]
+    assert kinds("#exitb") == [("keyword", "#exit"), ("ident", "b")]  # Lean's longest token
+    assert kinds("#check'\"'") == [("keyword", "#check"), ("char", "'\"'")]
+    assert kinds("2²")[0] == ("number", "2") and kinds("2²")[1][0] == "symbol"
+
+
+def test_end_closes_one_scope_per_name_component():
+    source = "namespace Outer\nnamespace Inner\nend Outer.Inner\ntheorem b : True := trivial\n" \
+             "namespace A.B\nend B\ntheorem c : True := trivial\nend A\ntheorem d : True := trivial\n"
+    assert [d.name for d in find_declarations(source)] == ["b", "A.c", "d"]

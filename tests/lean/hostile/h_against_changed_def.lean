@@ -1,0 +1,7 @@
+-- expect: rejected
+-- cause: nothing_added
+-- problem: problems/false_def.lean
+-- untrusted: rejected
+def f (n : Nat) : Nat := n * 2
+
+theorem f_one : f 1 = 2 := by decide

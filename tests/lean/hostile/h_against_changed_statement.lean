@@ -1,0 +1,7 @@
+-- expect: rejected
+-- cause: statement_unchanged
+-- problem: problems/arith.lean
+-- untrusted: rejected
+theorem add_small : 2 + 3 = 5 := by decide
+
+theorem mul_small : 2 * 3 = 5 + 1 := by decide

@@ -1,0 +1,5 @@
+-- expect: rejected
+-- cause: no_axioms
+-- untrusted: rejected
+opaque secret : Nat
+theorem b : secret = secret := rfl

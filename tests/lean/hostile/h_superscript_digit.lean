@@ -1,0 +1,2 @@
+-- expect: rejected
+theorem t : 2² = 4 := rfl

@@ -1,0 +1,8 @@
+-- expect: proved
+-- problem: problems/pick.lean
+class Pick where
+  val : Nat
+
+instance : Pick := ⟨1⟩
+
+theorem pick_one : Pick.val = 1 := rfl
