@@ -13,6 +13,9 @@ policy:                      # the step policy (prover suggest / prove)
   max_prompt_tokens: 1024
   device: cpu                # cpu | cuda | cuda:N | auto
   prior_weight: 0.5          # mix with the rule-based prior (0: the model alone)
+  prompt: default            # a preset (bfs-prover, internlm-stepprover, reprover, deepseek-prover-v2, …)
+                             # or {template, stop, chat} (see prover.prompt_formats)
+  trust_remote_code: false   # let transformers / vLLM run the model repository's own code
 critic:
   backend: rules             # rules (heuristic) | hf (sequence classifier, 1 logit)
 planner:                     # optional: a model that proposes `have` chains
@@ -35,6 +38,7 @@ from typing import Any
 import yaml
 
 from lean_prover.prover.model_errors import ModelConfigError
+from lean_prover.prover.prompt_formats import PromptFormat, resolve_format
 
 BACKENDS = ("hf", "vllm", "http", "rules")
 DECODINGS = ("sample", "beam")
@@ -56,7 +60,10 @@ class ModelConfig:
     sent as a bearer token (http). engine_args: extra keyword arguments for `vllm.LLM(...)`.
     prior_weight: a policy only — mix the model with the rule-based prior,
     p = (1 − prior_weight) · p_model + prior_weight · p_prior (`prover.mixture`); 0 uses the
-    model alone.
+    model alone. prompt: the prompt format — a preset name or a custom `{template, stop, chat}`
+    mapping (`prover.prompt_formats`); its `format` property is the resolved format.
+    trust_remote_code: passed to `from_pretrained` (hf) and `vllm.LLM` (custom model code, e.g.
+    InternLM2.5-StepProver).
     """
 
     backend: str = "rules"
@@ -78,8 +85,11 @@ class ModelConfig:
     api_key_env: str = ""
     engine_args: dict[str, Any] = field(default_factory=dict)
     prior_weight: float = 0.0
+    prompt: Any = "default"
+    trust_remote_code: bool = False
 
     def __post_init__(self) -> None:
+        resolve_format(self.prompt)  # a bad preset name or custom format is a ModelConfigError here
         if self.backend not in BACKENDS:
             raise ModelConfigError(f"unknown model backend {self.backend!r}: choose one of {', '.join(BACKENDS)}")
         if self.decoding not in DECODINGS:
@@ -136,6 +146,11 @@ class ModelConfig:
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (round-trips through `from_dict`)."""
         return dataclasses.asdict(self)
+
+    @property
+    def format(self) -> PromptFormat:
+        """The prompt format `prompt` names or describes."""
+        return resolve_format(self.prompt)
 
 
 @dataclass(frozen=True)
@@ -195,7 +210,13 @@ def _coerce(name: str, annotation: Any, value: Any) -> Any:
     kind = str(annotation)
     if value is None and "None" in kind:
         return None
+    if kind == "Any":
+        return value
     try:
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise TypeError
+            return value
         if kind.startswith("dict"):
             if not isinstance(value, dict):
                 raise TypeError

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lean_prover.lean_env.source import split_statement
+from lean_prover.lean_env.source import mask_comments_and_strings, split_statement
 
 OPEN, CLOSE = "([{⟨⦃", ")]}⟩⦄"
 IDENT = r"[A-Za-z_α-ωΑ-Ωϊ-ϻἀ-῾℀-⅏𝒜-𝖟][A-Za-z0-9_'!?α-ωΑ-Ωϊ-ϻἀ-῾℀-⅏₀-₉ₐ-ₜ✝]*"
@@ -303,3 +303,19 @@ def replace_identifier(text: str, name: str, replacement: str) -> str:
     """Replace whole-identifier occurrences of `name` (not parts of longer names or `x.name`)."""
     pattern = re.compile(r"(?<![\w.'✝])" + re.escape(name) + r"(?![\w'!?✝₀-₉])")
     return pattern.sub(replacement, text)
+
+
+def definition_body(declaration: str) -> str | None:
+    """The text after a declaration's top-level `:=` (brackets, comments and strings skipped),
+    without the blank space after `:=` on its line and at the end; None when there is no `:=`.
+    (The header before it is `lean_env.source.split_statement`.)"""
+    masked = mask_comments_and_strings(declaration)
+    depth = 0
+    for index, char in enumerate(masked):
+        if char in "([{⟨":
+            depth += 1
+        elif char in ")]}⟩":
+            depth -= 1
+        elif depth == 0 and masked.startswith(":=", index):
+            return declaration[index + 2:].lstrip(" \t").rstrip()
+    return None

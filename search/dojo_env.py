@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from lean_prover.lean_env.dojo import Dojo, LeanError, ProofFinished, TacticState
 from lean_prover.search.types import Outcome
 
 
 class DojoProbeEnv:
-    """Probes tactics through an open :class:`Dojo`; each `probe` is one Lean round trip."""
+    """Probes tactics through an open :class:`Dojo`; each `probe` is one Lean round trip.
+    `theorem_name` is the theorem's name as its statement declares it (for prompts that show it)."""
 
     def __init__(self, dojo: Dojo, initial_state: TacticState):
         self.dojo = dojo
         self.initial = _outcome(initial_state)
+        declared = re.search(r"(?<![\w.])(?:theorem|lemma)\s+([^\s({\[⦃:]+)", dojo.theorem.statement)
+        self.theorem_name = re.sub(r"\.\{.*$", "", declared.group(1)) if declared else dojo.theorem.name
 
     def root(self) -> Outcome:
         """The theorem's initial state."""

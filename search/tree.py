@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lean_prover.search.types import BudgetMeter, Outcome, SearchResult
+from lean_prover.prover.policy import Policy, StepContext, uses_context
+from lean_prover.search.types import BudgetMeter, Outcome, ProbeEnv, SearchResult
 
 FORBIDDEN_TACTIC_WORDS = ("sorry", "admit", "native_decide")
 
@@ -93,3 +94,12 @@ def usable(tactic: str) -> bool:
     """False for empty tactics and those that would cheat (`sorry`, `admit`, `native_decide`)."""
     words = set(tactic.replace("(", " ").replace(")", " ").split())
     return bool(tactic.strip()) and not words & set(FORBIDDEN_TACTIC_WORDS)
+
+
+def step_contexts(policy: Policy, env: ProbeEnv, nodes: list[Node]) -> list[StepContext] | None:
+    """What a policy that shows more than the state sees of each node (the theorem's name and the
+    tactic path to the node), or None for a policy that does not use it."""
+    if not uses_context(policy):
+        return None
+    name = getattr(env, "theorem_name", "")
+    return [StepContext(name, tuple(node.tactics())) for node in nodes]

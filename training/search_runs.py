@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from lean_prover.lean_env.dojo import Theorem
 from lean_prover.prover.benchmark import read_resumable_rows
-from lean_prover.prover.policy import Policy, TacticSuggestion
+from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, uses_context
 from lean_prover.search.lockstep import LockstepPool
 from lean_prover.search.prove import ProofAttempt, Prover
 from lean_prover.training.data import DataError, Step, steps_from_trace
@@ -32,13 +32,15 @@ class RootRecorder:
 
     def __init__(self, policy: Policy):
         self.policy = policy
+        self.uses_context = uses_context(policy)
         self.root: str | None = None
 
-    def suggest(self, states: list[str], k: int) -> list[list[TacticSuggestion]]:
+    def suggest(self, states: list[str], k: int,
+                contexts: Sequence[StepContext] | None = None) -> list[list[TacticSuggestion]]:
         """The wrapped policy's suggestions; records the first state seen."""
         if self.root is None and states:
             self.root = states[0]
-        return self.policy.suggest(states, k)
+        return ask(self.policy, states, k, contexts)
 
 
 def read_rows(path: Path, fingerprint: str) -> dict[str, dict]:

@@ -1,32 +1,38 @@
-"""Hugging Face `transformers` backend (CPU or GPU): a causal LM loaded with `from_pretrained`.
+"""Hugging Face `transformers` backend (CPU or GPU): a causal LM or an encoder-decoder (ByT5, as
+ReProver) loaded with `from_pretrained`, chosen by the model's own config (`is_encoder_decoder`).
 
-Decoding: `decoding: sample` draws `max(k, num_samples)` sequences per state at `temperature`
+Prompts: completion text is tokenized as the tokenizer does by default (special tokens added:
+a BOS for Llama-style tokenizers, the `</s>` ByT5 appends to its input); a chat conversation
+goes through the tokenizer's chat template (`apply_chat_template(…, add_generation_prompt=True)`).
+`trust_remote_code` is passed to `from_pretrained` (custom model code, e.g. InternLM).
+
+Decoding: `decoding: sample` draws `max(k, num_samples)` sequences per prompt at `temperature`
 (`top_p`); temperature 0 is greedy (one sequence). `decoding: beam` runs beam search with
 `max(k, num_samples)` beams, all returned, ranked by summed log-prob (no length penalty).
-States are batched (`batch_size` prompts per `generate` call, left-padded).
+Prompts are batched (`batch_size` per `generate` call; causal prompts left-padded).
 
-Stopping: a sequence ends at the first token whose text contains a newline, or at EOS
-(both are passed to `generate` as end tokens); one that reaches `max_new_tokens` first is
-dropped. The tactic is the text before the newline.
+Stopping: with the stop string "\\n" a sequence ends at the first token whose text contains a
+newline (passed to `generate` as end tokens); with other stop strings at the first occurrence of
+one of them (`stop_strings`); with none at EOS. One that reaches `max_new_tokens` first is
+unfinished. The text is cut before the stop string.
 
 Log-probabilities are real: after generation, every distinct (prompt, completion) pair is
 scored in one teacher-forced forward pass under the raw model (temperature 1, no top-p), and
-a tactic's log-prob is the sum of the log-probabilities of its generated tokens including
-the terminating newline/EOS token — the model's probability of emitting exactly that tactic
-and stopping. Distinct tactics are kept (highest log-prob when drawn twice) and the `k` best
-returned.
+a completion's log-prob is the sum of the log-probabilities of its generated tokens including
+the terminating stop/EOS token — the model's probability of emitting exactly that completion
+and stopping.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Sequence
 
-from lean_prover.prover.backends import Completion, rank_completions
+from lean_prover.prover.backends import Completion, StepModelPolicy, step_prompt, stop_list
 from lean_prover.prover.model_config import ModelConfig
 from lean_prover.prover.model_errors import ModelConfigError
-from lean_prover.prover.policy import TacticSuggestion
-from lean_prover.prover.prompt import format_prompt, truncate_state
+from lean_prover.prover.prompt_formats import Prompt
 
 _DTYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
 
@@ -59,14 +65,14 @@ def resolve_device(device: str) -> str:
 
 
 class HFGenerator:
-    """A causal LM and its tokenizer, with batched `complete` and exact sequence scoring."""
+    """A causal or encoder-decoder LM and its tokenizer, with batched `complete` and exact scoring."""
 
     def __init__(self, config: ModelConfig) -> None:
         folder = check_model_folder(config.path, "hf")
         try:
             import torch
             import transformers
-            from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
         except ImportError as exc:
             raise ModelConfigError(f"backend hf needs torch and transformers: {exc}") from None
         transformers.utils.logging.disable_progress_bar()
@@ -74,17 +80,21 @@ class HFGenerator:
         self.torch = torch
         self.config = config
         self.device = resolve_device(config.device)
-        kwargs = {}
+        kwargs: dict = {"trust_remote_code": config.trust_remote_code}
         if config.dtype != "auto":
             kwargs["dtype"] = getattr(torch, _DTYPES[config.dtype])
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
-            self.model = AutoModelForCausalLM.from_pretrained(str(folder), **kwargs)
+            model_config = AutoConfig.from_pretrained(str(folder), trust_remote_code=config.trust_remote_code)
+            self.encoder_decoder = bool(getattr(model_config, "is_encoder_decoder", False))
+            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=config.trust_remote_code)
+            loader = AutoModelForSeq2SeqLM if self.encoder_decoder else AutoModelForCausalLM
+            self.model = loader.from_pretrained(str(folder), **kwargs)
         except Exception as exc:  # transformers raises many types; all mean "cannot use this folder"
-            raise ModelConfigError(f"cannot load a causal language model from {folder}: "
-                                   f"{_first_line(exc)}") from None
+            hint = " (set trust_remote_code: true for models with their own code)" \
+                if "trust_remote_code" in str(exc) else ""
+            raise ModelConfigError(f"cannot load a language model from {folder}: {_first_line(exc)}{hint}") from None
         self.model.to(self.device).eval()
-        self.tokenizer.padding_side = "left"
+        self.tokenizer.padding_side = "right" if self.encoder_decoder else "left"
         if self.tokenizer.eos_token_id is None:
             raise ModelConfigError(f"the tokenizer in {folder} has no EOS token")
         if self.tokenizer.pad_token_id is None:
@@ -92,9 +102,9 @@ class HFGenerator:
         self.eos_id = int(self.tokenizer.eos_token_id)
         self.generated_tokens = 0  # all tokens generated so far (every sample, terminators included)
         self.newline_ids = self._newline_token_ids()
-        limit = getattr(self.model.config, "max_position_embeddings", None) or getattr(
-            self.model.config, "n_positions", None)
         self.max_prompt_tokens = config.max_prompt_tokens
+        limit = None if self.encoder_decoder else (getattr(self.model.config, "max_position_embeddings", None)
+                                                   or getattr(self.model.config, "n_positions", None))
         if limit:
             self.max_prompt_tokens = max(8, min(self.max_prompt_tokens, int(limit) - config.max_new_tokens))
 
@@ -108,38 +118,61 @@ class HFGenerator:
         texts = self.tokenizer.batch_decode([[i] for i in range(size)])
         return [i for i, text in enumerate(texts) if "\n" in text and i != self.tokenizer.eos_token_id]
 
-    def prompt(self, state: str) -> str:
-        """The step prompt of a state, truncated to this model's prompt budget."""
-        return format_prompt(truncate_state(state, self.max_prompt_tokens, self.count_tokens))
+    def prompt(self, state: str) -> str | tuple:
+        """The step prompt of a state in the config's format, truncated to this model's budget."""
+        return step_prompt(self.config.format, state, None, self)
+
+    def encode(self, prompt: Prompt) -> list[int]:
+        """Token ids of a prompt: completion text with the tokenizer's special tokens, a chat
+        conversation through its chat template."""
+        if isinstance(prompt, str):
+            return list(self.tokenizer(prompt, add_special_tokens=True)["input_ids"])
+        if not getattr(self.tokenizer, "chat_template", None):
+            raise ModelConfigError(f"the tokenizer in {self.config.path} has no chat template: a chat prompt "
+                                   "format needs one")
+        text = self.tokenizer.apply_chat_template([m.to_dict() for m in prompt], tokenize=False,
+                                                  add_generation_prompt=True)
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     # -- generation ---------------------------------------------------------------------------
-    def complete(self, prompts: list[str], n: int, stop: str = "\n",
+    def complete(self, prompts: Sequence[Prompt], n: int, stop: Sequence[str] | str | None = "\n",
                  max_new_tokens: int | None = None) -> list[list[Completion]]:
         """`n` completions per prompt (sampled or beams, per the config), each with its exact
-        summed log-prob; `stop` is "\\n" (one line) or another stop string such as "\\n\\n"."""
+        summed log-prob; `stop`: "\\n" (one line), other stop strings, or none (EOS)."""
         results: list[list[Completion]] = []
+        stops = stop_list(stop)
         size = max(1, self.config.batch_size)
-        for start in range(0, len(prompts), size):
-            results.extend(self._complete_batch(prompts[start:start + size], n, stop,
+        encoded = [self.encode(p) for p in prompts]
+        for start in range(0, len(encoded), size):
+            results.extend(self._complete_batch(encoded[start:start + size], n, stops,
                                                 max_new_tokens or self.config.max_new_tokens))
         return results
 
-    def _complete_batch(self, prompts: list[str], n: int, stop: str, max_new_tokens: int) -> list[list[Completion]]:
+    def _padded(self, rows: list[list[int]], left: bool):
+        torch = self.torch
+        width = max(len(r) for r in rows)
+        pad = self.tokenizer.pad_token_id
+        ids = [([pad] * (width - len(r)) + r) if left else (r + [pad] * (width - len(r))) for r in rows]
+        mask = [([0] * (width - len(r)) + [1] * len(r)) if left else ([1] * len(r) + [0] * (width - len(r)))
+                for r in rows]
+        return torch.tensor(ids, device=self.device), torch.tensor(mask, device=self.device)
+
+    def _complete_batch(self, prompt_ids: list[list[int]], n: int, stops: list[str],
+                        max_new_tokens: int) -> list[list[Completion]]:
         torch, config = self.torch, self.config
-        if not prompts:
+        if not prompt_ids:
             return []
         if config.seed is not None:
             torch.manual_seed(config.seed)
-        encoded = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
-        input_ids = encoded["input_ids"].to(self.device)
-        attention = encoded["attention_mask"].to(self.device)
+        input_ids, attention = self._padded(prompt_ids, left=not self.encoder_decoder)
         options: dict = {"max_new_tokens": max_new_tokens, "pad_token_id": self.tokenizer.pad_token_id}
-        if stop == "\n":
+        if stops == ["\n"]:
             options["eos_token_id"] = [self.eos_id, *self.newline_ids]
         else:
             options["eos_token_id"] = self.eos_id
-            options["stop_strings"] = [stop]
-            options["tokenizer"] = self.tokenizer
+            if stops:
+                options["stop_strings"] = stops
+                options["tokenizer"] = self.tokenizer
         if config.decoding == "beam":
             options.update(do_sample=False, num_beams=n, num_return_sequences=n, length_penalty=0.0,
                            early_stopping=True)
@@ -151,16 +184,17 @@ class HFGenerator:
                            num_return_sequences=n)
         with torch.inference_mode():
             sequences = self.model.generate(input_ids=input_ids, attention_mask=attention, **options)
-        prompt_width = input_ids.shape[1]
+        # a decoder's output starts with its start token; a causal model's with the prompt
+        prompt_width = 1 if self.encoder_decoder else input_ids.shape[1]
         rows: list[tuple[int, list[int], bool]] = []  # (prompt index, generated ids, finished)
         for row in range(sequences.shape[0]):
             generated = sequences[row, prompt_width:].tolist()
-            cut, finished = self._cut(generated, stop)
+            cut, finished = self._cut(generated, stops)
             self.generated_tokens += cut
             rows.append((row // n, generated[:cut], finished))
         unique = {(p, tuple(ids)) for p, ids, finished in rows if finished and ids}
-        scores = self._score(prompts, sorted(unique))
-        completions: list[list[Completion]] = [[] for _ in prompts]
+        scores = self._score(prompt_ids, sorted(unique))
+        completions: list[list[Completion]] = [[] for _ in prompt_ids]
         seen: set[tuple[int, tuple[int, ...]]] = set()
         for prompt_index, ids, finished in rows:
             key = (prompt_index, tuple(ids))
@@ -168,18 +202,19 @@ class HFGenerator:
                 continue
             seen.add(key)
             text = self.tokenizer.decode(ids, skip_special_tokens=True)
-            if finished and stop in text:
-                text = text[:text.index(stop)]
+            cuts = [text.index(s) for s in stops if s in text]
+            if finished and cuts:
+                text = text[:min(cuts)]
             per_token = scores.get(key, ())
             completions[prompt_index].append(Completion(
                 text, float(sum(per_token)) if per_token else -math.inf, finished and bool(ids), per_token,
-                tuple(self.tokenizer.decode([i]) for i in ids)))
+                tuple(self.tokenizer.decode([i]) for i in ids), len(ids)))
         return completions
 
-    def _cut(self, generated: list[int], stop: str) -> tuple[int, bool]:
+    def _cut(self, generated: list[int], stops: list[str]) -> tuple[int, bool]:
         """How many generated tokens belong to the completion (with its terminator), and whether it ended."""
         pad = self.tokenizer.pad_token_id
-        if stop == "\n":
+        if stops == ["\n"]:
             enders = set(self.newline_ids) | {self.eos_id}
             for index, token in enumerate(generated):
                 if token in enders:
@@ -190,56 +225,51 @@ class HFGenerator:
             if token == self.eos_id:
                 return index + 1, True
             text += self.tokenizer.decode([token])
-            if stop in text:
+            if any(s in text for s in stops):
                 return index + 1, True
         while generated and generated[-1] == pad and pad != self.eos_id:
             generated = generated[:-1]
         return len(generated), False
 
-    def _score(self, prompts: list[str], pairs: list[tuple[int, tuple[int, ...]]]) -> dict:
-        """Per-token log-probs of each (prompt index, completion ids) under the raw model, batched,
-        right-padded (so positions need no adjustment)."""
+    def _score(self, prompt_ids: list[list[int]], pairs: list[tuple[int, tuple[int, ...]]]) -> dict:
+        """Per-token log-probs of each (prompt index, completion ids) under the raw model, batched."""
         torch = self.torch
         scores: dict = {}
-        prompt_ids = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
         size = max(1, self.config.batch_size)
         for start in range(0, len(pairs), size):
             chunk = pairs[start:start + size]
-            rows = [prompt_ids[p] + list(ids) for p, ids in chunk]
-            width = max(len(r) for r in rows)
-            pad = self.tokenizer.pad_token_id
-            input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
-            attention = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
             with torch.inference_mode():
-                logits = self.model(input_ids=input_ids, attention_mask=attention).logits.float()
-            logprobs = torch.log_softmax(logits, dim=-1)
+                if self.encoder_decoder:
+                    logprobs, offsets = self._decoder_logprobs(prompt_ids, chunk)
+                else:
+                    logprobs, offsets = self._causal_logprobs(prompt_ids, chunk)
             for row, (p, ids) in enumerate(chunk):
-                begin = len(prompt_ids[p])
-                positions = torch.arange(begin - 1, begin - 1 + len(ids), device=self.device)
+                positions = torch.arange(offsets[row], offsets[row] + len(ids), device=self.device)
                 targets = torch.tensor(ids, device=self.device)
                 scores[(p, ids)] = tuple(float(v) for v in logprobs[row, positions, targets].tolist())
         return scores
 
+    def _causal_logprobs(self, prompt_ids, chunk):
+        """Prompt + completion, right-padded: position i predicts token i + 1."""
+        input_ids, attention = self._padded([prompt_ids[p] + list(ids) for p, ids in chunk], left=False)
+        logits = self.model(input_ids=input_ids, attention_mask=attention).logits.float()
+        return self.torch.log_softmax(logits, dim=-1), [len(prompt_ids[p]) - 1 for p, _ in chunk]
 
-class HFPolicy:
-    """Step policy on a Hugging Face causal LM (see the module docstring)."""
+    def _decoder_logprobs(self, prompt_ids, chunk):
+        """Encoder input = the prompt; decoder input = start token + completion: position i predicts token i."""
+        input_ids, attention = self._padded([prompt_ids[p] for p, _ in chunk], left=False)
+        start = self.model.config.decoder_start_token_id
+        decoder_ids, decoder_mask = self._padded([[start] + list(ids[:-1]) for _, ids in chunk], left=False)
+        logits = self.model(input_ids=input_ids, attention_mask=attention, decoder_input_ids=decoder_ids,
+                            decoder_attention_mask=decoder_mask).logits.float()
+        return self.torch.log_softmax(logits, dim=-1), [0] * len(chunk)
+
+
+class HFPolicy(StepModelPolicy):
+    """Step policy on a Hugging Face model (see the module docstring)."""
 
     def __init__(self, config: ModelConfig) -> None:
-        self.config = config
-        self.generator = HFGenerator(config)
-
-    def suggest(self, states: list[str], k: int) -> list[list[TacticSuggestion]]:
-        """Up to `k` distinct tactics per state, best first, with real log-probs."""
-        if k <= 0 or not states:
-            return [[] for _ in states]
-        prompts = [self.generator.prompt(state) for state in states]
-        completions = self.generator.complete(prompts, max(k, self.config.num_samples))
-        return [rank_completions(found, k) for found in completions]
-
-    def complete(self, prompts: list[str], n: int, stop: str = "\n",
-                 max_new_tokens: int | None = None) -> list[list[Completion]]:
-        """Raw completions (used by the planner)."""
-        return self.generator.complete(prompts, n, stop, max_new_tokens)
+        super().__init__(config, HFGenerator(config))
 
 
 class HFCritic:
@@ -258,8 +288,9 @@ class HFCritic:
         self.torch, self.config = torch, config
         self.device = resolve_device(config.device)
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
-            self.model = AutoModelForSequenceClassification.from_pretrained(str(folder))
+            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=config.trust_remote_code)
+            self.model = AutoModelForSequenceClassification.from_pretrained(
+                str(folder), trust_remote_code=config.trust_remote_code)
         except Exception as exc:
             raise ModelConfigError(f"cannot load a sequence classifier from {folder}: {_first_line(exc)}") from None
         if self.model.config.num_labels not in (1, 2):
