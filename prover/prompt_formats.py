@@ -458,7 +458,7 @@ def _kimina_report(code: str, errors: list[dict], limit: int = 3) -> str:
     (the demo numbers them after removing the imports, one line too low per import: not copied).
     The goal state before the error (from the info tree) is not available here and is omitted, as
     the demo does when it has none."""
-    lines = code.split("\n")
+    lines = code.rstrip().split("\n")
     imports = 0
     while imports < len(lines) and lines[imports].startswith("import"):
         imports += 1
