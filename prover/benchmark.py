@@ -1,5 +1,7 @@
 """`prover bench`: run the prover over a suite, one JSON line per problem, resumable, with a
-Markdown report, a PNG plot and Lean's own automation as a baseline measured in the same run."""
+Markdown report, a PNG plot and Lean's own automation as a baseline measured in the same run.
+Whole-proof runs (`search.whole_proof`) add each problem's samples to its row, and pass@k and the
+gain of each repair round to the summary and the report (`prover.metrics`)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from lean_prover.lean_env.dojo import Theorem
 from lean_prover.prover import __version__
+from lean_prover.prover.metrics import pass_at_k_table, repair_gains
 from lean_prover.prover.suite import Problem
 from lean_prover.search.baseline import AUTOMATION_TACTICS, run_baseline
 from lean_prover.search.prove import ProofAttempt, Prover
@@ -99,14 +101,20 @@ def run_benchmark(
                 "versions": {"prover": __version__, "lean": info.lean, "python": platform.python_version()},
                 "fingerprint": info.fingerprint(), "finished_at": time.time(),
             }
+            if attempt.whole_proof:
+                row["whole_proof"] = attempt.whole_proof
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
             sink.flush()
             finished[problem.name] = row
             on_row(row, len(finished) - already, len(todo))
 
-        if hasattr(prover, "prove_all"):  # a worker pool (search.workers): rows in the order they finish
-            theorems = [Theorem.from_statement(p.lean_text("by sorry"), name=p.name) for p in todo]
-            prover.prove_all(theorems, lambda attempt: record(by_name[attempt.name], attempt))
+        if hasattr(prover, "prove_tasks"):  # whole-proof engine: the docstrings go to the model too
+            from lean_prover.search.whole_proof import WholeTask
+
+            tasks = [WholeTask(p.theorem(), p.informal) for p in todo]
+            prover.prove_tasks(tasks, lambda attempt: record(by_name[attempt.name], attempt))
+        elif hasattr(prover, "prove_all"):  # a pool (search.workers, lockstep): rows in the order they finish
+            prover.prove_all([p.theorem() for p in todo], lambda attempt: record(by_name[attempt.name], attempt))
         else:
             for problem in todo:
                 record(problem, _attempt(prover, problem))
@@ -115,7 +123,7 @@ def run_benchmark(
 
 def _attempt(prover: Prover, problem: Problem) -> ProofAttempt:
     try:
-        return prover.prove(Theorem.from_statement(problem.lean_text("by sorry"), name=problem.name))
+        return prover.prove(problem.theorem())
     except Exception as exc:  # one problem's failure must not end the run
         return ProofAttempt(problem.name, "error", detail=f"{type(exc).__name__}: {exc}")
 
@@ -138,6 +146,8 @@ def summary(rows: list[dict]) -> dict:
         "proved_not_by_baseline": sum(r["status"] == "proved" and not r["baseline_solved_by"] for r in with_baseline),
         "median_time_to_proof_s": times[len(times) // 2] if times else None,
         "lean_calls": sum(r["lean_calls"] for r in rows),
+        "pass_at_k": {str(k): round(v, 4) for k, v in pass_at_k_table(rows).items()},
+        "repair_rounds": repair_gains(rows),
     }
 
 
@@ -151,6 +161,10 @@ def summary_table(rows: list[dict]) -> str:
     base = "-" if s["baseline_proved"] is None else str(s["baseline_proved"])
     lines.append(f"proved {s['proved']}/{s['problems']}; Lean automation ({', '.join(AUTOMATION_TACTICS)}) "
                  f"{base}/{s['problems']}; proved beyond the automation: {s['proved_not_by_baseline']}")
+    if s["pass_at_k"]:
+        lines.append("pass@k (samples of round 0): " + ", ".join(f"pass@{k} {v:.3f}" for k, v in s["pass_at_k"].items()))
+        lines.append("proved per round: " + ", ".join(f"{_round_name(g)} +{g['proved']} (= {g['cumulative']})"
+                                                       for g in s["repair_rounds"]))
     return "\n".join(lines)
 
 
@@ -169,6 +183,7 @@ def write_report(rows: list[dict], out_dir: Path, info: RunInfo) -> tuple[Path, 
         f"| {s['problems']} | {s['proved']} | {'-' if s['baseline_proved'] is None else s['baseline_proved']} | "
         f"{s['proved_not_by_baseline']} | {s['median_time_to_proof_s'] or '-'} |", "",
         f"Lean automation = `intros` then one of {', '.join(f'`{t}`' for t in AUTOMATION_TACTICS)}.", "",
+        *_whole_proof_section(s),
         f"![solved against time]({PLOT})", "",
         "| problem | prover | automation | time (s) | Lean calls | expansions |", "| --- | --- | --- | --- | --- | --- |",
     ]
@@ -177,6 +192,24 @@ def write_report(rows: list[dict], out_dir: Path, info: RunInfo) -> tuple[Path, 
         body.append(f"| `{r['name']}` | {r['status']} | {base} | {r['time_s']:.1f} | {r['lean_calls']} | {r['expansions']} |")
     report.write_text("\n".join(body) + "\n", encoding="utf-8")
     return report, plot
+
+
+def _whole_proof_section(s: dict) -> list[str]:
+    """The report's pass@k and repair-round tables (whole-proof runs only)."""
+    if not s["pass_at_k"]:
+        return []
+    lines = ["## Whole-proof samples", "", "| k | " + " | ".join(s["pass_at_k"]) + " |",
+             "| --- | " + " | ".join("---" for _ in s["pass_at_k"]) + " |",
+             "| pass@k | " + " | ".join(f"{v:.3f}" for v in s["pass_at_k"].values()) + " |", "",
+             "pass@k: the unbiased estimate from the round-0 samples (all of them checked), averaged over problems.", "",
+             "| round | first proved in it | proved so far |", "| --- | --- | --- |"]
+    for gain in s["repair_rounds"]:
+        lines.append(f"| {_round_name(gain)} | {gain['proved']} | {gain['cumulative']}/{gain['problems']} |")
+    return lines + [""]
+
+
+def _round_name(gain: dict) -> str:
+    return "samples" if gain["round"] == 0 else f"repair {gain['round']}"
 
 
 def _plot(rows: list[dict], path: Path) -> None:

@@ -14,7 +14,7 @@ from lean_prover.lean_env.dojo import Theorem
 from lean_prover.lean_env.verify import CheckOptions, FileResult, check_files, default_workers, read_lean_source
 from lean_prover.prover.benchmark import BenchmarkError, RunInfo, run_benchmark, summary, summary_table, write_report
 from lean_prover.prover.model_config import ModelsConfig
-from lean_prover.prover.models import load_critic, load_policy
+from lean_prover.prover.models import load_critic, load_generator, load_policy
 from lean_prover.prover.suggest_cli import add_suggest_parser
 from lean_prover.prover.suite import SuiteError, load_suite
 from lean_prover.search.cache import ProofCache
@@ -122,11 +122,44 @@ def _search_config(args: argparse.Namespace) -> SearchConfig:
         raise LeanEnvError(str(exc)) from exc
 
 
+def _whole_engine(args: argparse.Namespace, toolchain: Toolchain):
+    """The whole-proof engine of `--mode whole|hybrid`: the policy model in its whole-proof format."""
+    from lean_prover.search.whole_proof import WholeProofConfig, WholeProofEngine
+
+    models = ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()
+    if models.policy.format.kind != "whole":
+        raise LeanEnvError(f"--mode {args.mode} needs a policy whose `prompt` is a whole-proof format "
+                           f"(deepseek-prover-v1.5, deepseek-prover-v2, goedel-prover-v2, kimina-prover, or a custom "
+                           f"one with {{code}}); the policy's is {models.policy.format.name!r}")
+    try:
+        config = WholeProofConfig(samples=args.samples, repair_rounds=args.repair_rounds)
+    except ValueError as exc:
+        raise LeanEnvError(f"--samples must be at least 1 and --repair-rounds at least 0 ({exc})") from None
+    return WholeProofEngine(toolchain, load_generator(models.policy), models.policy.format, config,
+                            tactic_timeout_s=args.timeout, max_new_tokens=models.policy.max_new_tokens,
+                            progress=None if args.json else _progress)
+
+
+def _planner(args: argparse.Namespace, toolchain: Toolchain, prover):
+    """The planner of the config's `planner` section (its model and prompt format), if any."""
+    models = ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()
+    if models.planner is None:
+        return None
+    from lean_prover.prover.planner import Planner
+
+    return Planner(toolchain, model=load_generator(models.planner), lean_gate=prover.lean_gate,
+                   prompt_format=models.planner.format, max_new_tokens=models.planner.max_new_tokens)
+
+
 def _prover(args: argparse.Namespace, toolchain: Toolchain, base_only: bool = False) -> Prover:
-    """The prover the options describe; wrapped in a Decomposer with --decompose unless `base_only`."""
+    """The prover the options describe; wrapped in a Decomposer with --decompose unless `base_only`
+    (`--mode whole`: the whole-proof engine; `--mode hybrid`: whole-proof samples then step search,
+    under the decomposer)."""
+    if args.mode == "whole":
+        return _whole_engine(args, toolchain)
     cache = ProofCache(args.cache) if args.cache else None
     models = ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()
-    policy = load_policy(models.policy)
+    policy = load_policy(models.policy if args.mode == "step" else None)
     critic = load_critic(models.critic) if args.search in ("critic-bfs", "mcts") else None
 
     def status(meter) -> None:
@@ -141,7 +174,16 @@ def _prover(args: argparse.Namespace, toolchain: Toolchain, base_only: bool = Fa
         session = LeanSession(toolchain)
     prover = Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,
                     tactic_timeout_s=args.timeout, session=session)
-    return Decomposer(prover, max_depth=args.max_depth) if args.decompose and not base_only else prover
+    if base_only:
+        return prover
+    if args.mode == "hybrid":
+        from lean_prover.search.whole_proof import HybridProver
+
+        hybrid = HybridProver(prover, _whole_engine(args, toolchain))
+        return Decomposer(hybrid, _planner(args, toolchain, prover), max_depth=args.max_depth)
+    if args.decompose:
+        return Decomposer(prover, _planner(args, toolchain, prover), max_depth=args.max_depth)
+    return prover
 
 
 def _pool(args: argparse.Namespace, toolchain: Toolchain):
@@ -151,11 +193,26 @@ def _pool(args: argparse.Namespace, toolchain: Toolchain):
         raise LeanEnvError("--workers must be at least 1, --retries and --max-depth at least 0")
     if args.concurrency < 1:
         raise LeanEnvError("--concurrency must be at least 1")
+    if args.mode != "step" and (args.workers > 1 or args.ray_address or args.engine == "session"):
+        raise LeanEnvError(f"--mode {args.mode} checks proofs in shared Lean runs of this process: use it without "
+                           "--workers, --ray-address and --engine session")
+    if args.mode == "whole":
+        return None  # the engine itself samples and checks every theorem together
     if args.concurrency > 1:
         if args.workers > 1 or args.ray_address or args.engine == "session":
             raise LeanEnvError("--concurrency batches one process's file-engine runs: use it without "
                                "--workers, --ray-address and --engine session")
-        decompose = (lambda replica: Decomposer(replica, max_depth=args.max_depth)) if args.decompose else None
+        decompose = None
+        if args.mode == "hybrid":
+            from lean_prover.search.whole_proof import HybridProver
+
+            whole = _whole_engine(args, toolchain)
+            decompose = lambda replica: Decomposer(  # noqa: E731
+                HybridProver(replica, whole.replace(batching=replica.batching)),
+                _planner(args, toolchain, replica), max_depth=args.max_depth)
+        elif args.decompose:
+            decompose = lambda replica: Decomposer(replica, _planner(args, toolchain, replica),  # noqa: E731
+                                                   max_depth=args.max_depth)
         return LockstepPool(_prover(args, toolchain, base_only=True), args.concurrency, wrap=decompose)
     if args.workers == 1 and not args.ray_address:
         return None
@@ -229,15 +286,28 @@ def _model_label(args: argparse.Namespace) -> str:
     """`rules`, or the policy's backend and where it comes from (for run fingerprints and reports)."""
     policy = (ModelsConfig.from_yaml(args.model) if args.model else ModelsConfig()).policy
     where = policy.path or getattr(policy, "url", "")
-    return f"{policy.backend}:{where}" if where else policy.backend
+    label = f"{policy.backend}:{where}" if where else policy.backend
+    return label if policy.format.name == "default" else f"{label} ({policy.format.name})"
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Run the prover over a suite; resumable; writes results.jsonl, report.md and solved.png."""
+    """Run the prover over a suite; resumable; writes results.jsonl, report.md and solved.png.
+    With --list, print the problems found (name, split, context size) without running Lean."""
     try:
-        problems = load_suite(args.suite, split=args.split, limit=args.limit)
+        problems = load_suite(args.suite, split=args.split, limit=args.limit, repo=args.repo)
     except SuiteError as exc:
         raise LeanEnvError(str(exc)) from exc
+    if args.list:
+        rows = [p.listing() for p in problems]
+        if args.json:
+            print(json.dumps(rows, indent=1, ensure_ascii=False))
+        else:
+            print(f"{'problem':44} {'split':8} {'context lines':>13} {'context chars':>13}  origin")
+            for row in rows:
+                print(f"{row['name'][:44]:44} {row['split']:8} {row['context_lines']:13d} {row['context_chars']:13d}"
+                      f"  {row['origin']}")
+            print(f"{len(rows)} problem(s)")
+        return 0
     toolchain = _toolchain(args)
     if toolchain.is_embedded and any("import Mathlib" in p.header for p in problems):
         raise LeanEnvError(f"suite {args.suite} imports Mathlib: it needs a native Lean with Mathlib "
@@ -246,7 +316,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     out = Path(args.out)
     info = RunInfo(args.suite, args.split or "all", {"algorithm": args.search, "width": args.width,
                    "budget": args.budget, "max_lean_calls": args.max_lean_calls, "time_limit": args.time_limit,
-                   **({"decompose": True, "max_depth": args.max_depth} if args.decompose else {})},
+                   **({"decompose": True, "max_depth": args.max_depth} if args.decompose else {}),
+                   **({"mode": args.mode, "samples": args.samples, "repair_rounds": args.repair_rounds}
+                      if args.mode != "step" else {})},
                    _model_label(args), args.seed, toolchain.version())
 
     def row_done(row: dict, index: int, total: int) -> None:
@@ -263,6 +335,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _add_search_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=["step", "whole", "hybrid"], default="step",
+                        help="step: tactic-by-tactic search (default); whole: sample complete proofs with the "
+                             "policy's whole-proof prompt format; hybrid: whole-proof samples, then step search, "
+                             "for the theorem and each piece of a planner sketch")
+    parser.add_argument("--samples", type=int, default=4, metavar="N",
+                        help="whole/hybrid: proofs sampled per theorem (4)")
+    parser.add_argument("--repair-rounds", type=int, default=0, metavar="K",
+                        help="whole/hybrid: rounds sending failed proofs back with Lean's errors (0)")
     parser.add_argument("--search", choices=list(ALGORITHMS), default="bfs", help="search algorithm (bfs)")
     parser.add_argument("--budget", type=int, default=64, metavar="N", help="node expansions per theorem (64)")
     parser.add_argument("--max-lean-calls", type=int, default=12, metavar="N",
@@ -355,8 +435,14 @@ def build_parser() -> argparse.ArgumentParser:
     prove.set_defaults(func=cmd_prove)
 
     bench = sub.add_parser("bench", parents=[common], help="run the prover over a theorem suite")
-    bench.add_argument("suite", help="`core`, a suite .jsonl, or a miniF2F/ProofNet checkout")
-    bench.add_argument("--split", choices=["dev", "test", "valid", "all"], default=None)
+    bench.add_argument("suite", help="`core`, a suite .jsonl (core or DeepSeek/Goedel layout), a folder of .lean "
+                       "files (miniF2F-lean4, ProofNet-lean4, PutnamBench) or a LeanDojo Benchmark 4 folder/.json")
+    bench.add_argument("--split", default=None, metavar="S",
+                       help="only this split, as the suite names it (dev, test, valid, val, …; all: every problem)")
+    bench.add_argument("--repo", default=None, metavar="DIR",
+                       help="LeanDojo Benchmark 4: a checkout of the traced repository at its commit")
+    bench.add_argument("--list", action="store_true",
+                       help="list the problems found (name, split, context size) without running Lean")
     bench.add_argument("--limit", type=int, default=None, metavar="K", help="first K problems only")
     bench.add_argument("--out", default="bench-out", metavar="DIR", help="results folder (resumed if present)")
     bench.add_argument("--no-baseline", action="store_true", help="skip Lean's one-shot automation baseline")

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from lean_prover.lean_env.source import mask_comments_and_strings, split_statement
+from lean_prover.lean_env.theorem import Theorem
 from lean_prover.prover.statement import definition_body
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
@@ -69,6 +70,10 @@ class Problem:
         """The problem as a Lean file with the given proof (text after `:=`)."""
         head = f"{self.header.rstrip()}\n\n" if self.header.strip() else ""
         return f"{head}{self.statement} := {proof}\n"
+
+    def theorem(self) -> Theorem:
+        """The problem as a theorem to prove: its statement in its header's context."""
+        return Theorem(self.name, self.statement, self.header.rstrip())
 
     def listing(self) -> dict:
         """What `prover bench --list` shows: name, split, context size, origin."""

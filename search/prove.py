@@ -48,6 +48,7 @@ class ProofAttempt:
     detail: str = ""
     trace: list[dict] = field(default_factory=list)
     decomposition: dict = field(default_factory=dict)  # set by search.decompose: sketches and pieces tried
+    whole_proof: dict = field(default_factory=dict)  # set by search.whole_proof: samples, rounds, verdicts
 
     def to_dict(self, with_trace: bool = False) -> dict:
         """A JSON-ready dict (the search trace only on request)."""

@@ -195,12 +195,8 @@ class HFGenerator:
         unique = {(p, tuple(ids)) for p, ids, finished in rows if finished and ids}
         scores = self._score(prompt_ids, sorted(unique))
         completions: list[list[Completion]] = [[] for _ in prompt_ids]
-        seen: set[tuple[int, tuple[int, ...]]] = set()
-        for prompt_index, ids, finished in rows:
+        for prompt_index, ids, finished in rows:  # every sequence drawn, repeats included (pass@k counts them)
             key = (prompt_index, tuple(ids))
-            if key in seen:
-                continue
-            seen.add(key)
             text = self.tokenizer.decode(ids, skip_special_tokens=True)
             cuts = [text.index(s) for s in stops if s in text]
             if finished and cuts:
