@@ -168,7 +168,7 @@ def tiny_reprover(tmp_path_factory) -> Path:
     pytest.importorskip("transformers", reason="the hf backend needs transformers")
     from lean_prover.prover.tiny_model import build_tiny_seq2seq_policy
 
-    return build_tiny_seq2seq_policy(tmp_path_factory.mktemp("tiny") / "reprover", steps=300)
+    return build_tiny_seq2seq_policy(tmp_path_factory.mktemp("tiny") / "reprover", steps=200)
 
 
 @pytest.fixture(scope="module")
@@ -325,3 +325,33 @@ def test_planner_reads_sketches_from_whole_proof_answers():
                 if s.origin == "lm"]
     assert len(sketches) == 1 and sketches[0].subgoals() == ["p", "q"] and sketches[0].closing == "exact ⟨hl, hr⟩"
     assert model.prompts[0][0].content.startswith("Complete the following Lean 4 code:\n\n```lean4\nimport Std\n\n")
+
+
+@pytest.mark.slow
+def test_hybrid_mode_closes_planner_pieces_with_whole_proof_samples(toolchain, tmp_path):
+    """`--mode hybrid`: the theorem is not proved whole nor by a one-step search, so the planner
+    splits it (`∧`) and each piece is proved by a whole-proof sample; the assembly is re-checked."""
+    server = ScriptedServer(tmp_path, [
+        {"match": "theorem hyb_piece1", "answers": ["```lean4\ntheorem hyb_piece1 (p q : Prop) (hp : p) (hq : q) : "
+                                                    "p ∨ False := by\n  exact Or.inl hp\n```"]},
+        {"match": "theorem hyb_piece2", "answers": ["```lean4\ntheorem hyb_piece2 (p q : Prop) (hp : p) (hq : q) : "
+                                                    "q ∨ False := by\n  exact Or.inl hq\n```"]},
+        {"match": "theorem hyb", "answers": ["```lean4\ntheorem hyb (p q : Prop) (hp : p) (hq : q) : "
+                                             "(p ∨ False) ∧ (q ∨ False) := by\n  exact hp\n```"]},
+    ])
+    try:
+        config = tmp_path / "ds.yaml"
+        config.write_text(f"policy:\n  backend: http\n  url: {server.url}\n  prompt: deepseek-prover-v2\n",
+                          encoding="utf-8")
+        source = tmp_path / "hyb.lean"
+        source.write_text("theorem hyb (p q : Prop) (hp : p) (hq : q) : (p ∨ False) ∧ (q ∨ False) := by\n  sorry\n",
+                          encoding="utf-8")
+        proc = run_cli("prove", str(source), "--model", str(config), "--mode", "hybrid", "--samples", "1",
+                       "--budget", "1", "--max-lean-calls", "1", "--width", "1", "--json")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    finally:
+        server.close()
+    attempt = json.loads(proc.stdout)["theorems"][0]
+    assert attempt["status"] == "proved" and attempt["stop_reason"] == "decomposed"
+    pieces = attempt["decomposition"]["sketches"][0]["pieces"]
+    assert [p["proof"] for p in pieces] == ["by\n  exact Or.inl hp", "by\n  exact Or.inl hq"]
