@@ -189,3 +189,23 @@ def test_loaded_problems_check_in_lean(toolchain, tmp_path):
     (tmp_path / "Style.lean").write_text(column_zero.lean_text("by\n  unfold double\n  omega"))
     results = check_files(toolchain, [tmp_path / "Hello.lean", tmp_path / "Style.lean"], workers=2)
     assert [r.status for r in results] == ["proved", "proved"], [r.detail for r in results]
+
+
+def test_bench_list_shows_the_problems_without_lean():
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    run = lambda *argv: subprocess.run([sys.executable, "-m", "lean_prover.prover.cli", "bench", *argv],  # noqa: E731
+                                       capture_output=True, text=True, cwd=root, timeout=300,
+                                       env={"LEAN_PROVER_LEAN": "/nonexistent/lean", "PATH": "/usr/bin:/bin"})
+    listed = run(str(SUITES / "minif2f-lean4"), "--split", "test", "--list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert [(r["name"], r["split"], r["context_lines"]) for r in rows] == [
+        ("aime_1983_p1", "test", 5), ("mathd_algebra_478", "test", 5), ("mathd_numbertheory_3", "test", 5)]
+    table = run(str(SUITES / "putnambench"), "--list")
+    assert table.returncode == 0 and table.stdout.splitlines()[-1] == "3 problem(s)"
+    assert "putnam_1962_a2" in table.stdout and "lean4/src/putnam_1962_a2.lean:10" in table.stdout
+    missing = run(str(SUITES / "leandojo-benchmark-4"), "--list")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "--repo DIR" in missing.stderr

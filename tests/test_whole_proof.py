@@ -355,3 +355,46 @@ def test_hybrid_mode_closes_planner_pieces_with_whole_proof_samples(toolchain, t
     assert attempt["status"] == "proved" and attempt["stop_reason"] == "decomposed"
     pieces = attempt["decomposition"]["sketches"][0]["pieces"]
     assert [p["proof"] for p in pieces] == ["by\n  exact Or.inl hp", "by\n  exact Or.inl hq"]
+
+
+def test_search_shows_internlm_prompts_the_theorem_name_and_the_tactics_so_far():
+    """The search → policy plumbing for formats that show more than the state (a scripted probe
+    environment stands in for Lean: this tests what the policy is asked, not Lean)."""
+    from lean_prover.prover.backends import Completion, StepModelPolicy
+    from lean_prover.prover.model_config import ModelConfig
+    from lean_prover.search.best_first import best_first_search
+    from lean_prover.search.config import SearchConfig
+    from lean_prover.search.types import Outcome
+
+    class Completer:
+        max_prompt_tokens = 4096
+
+        def __init__(self):
+            self.prompts = []
+
+        def count_tokens(self, text):
+            return len(text)
+
+        def complete(self, prompts, n, stop="\n", max_new_tokens=None):
+            self.prompts += prompts
+            return [[Completion(" constructor\n" if "∧" in p else "exact hp", -0.5, token_count=2)] for p in prompts]
+
+    class Env:
+        theorem_name = "Demo.and_intro"
+
+        def root(self):
+            return Outcome("state", key="root", goals="p q : Prop\nhp : p\n⊢ p ∧ p", num_goals=1)
+
+        def probe(self, pairs):
+            return [Outcome("state", key="left", goals="case left\np q : Prop\nhp : p\n⊢ p", num_goals=1)
+                    if tactic == "constructor" else Outcome("proved") for _, tactic in pairs]
+
+    completer = Completer()
+    policy = StepModelPolicy(ModelConfig(backend="http", url="http://127.0.0.1:1", prompt="internlm-stepprover",
+                                         num_samples=1), completer)
+    result = best_first_search(Env(), policy, SearchConfig(width=1, nodes_per_call=1))
+    assert result.proved and result.tactics == ["constructor", "exact hp"]
+    first, second = completer.prompts
+    assert "NAME: Demo.and_intro\n\n---\nPROOF_BEFORE: \n\n---\nSTATE_BEFORE: p q : Prop" in first
+    assert "PROOF_BEFORE: constructor\n\n---\nSTATE_BEFORE: case left" in second
+    assert second.endswith("TACTIC: <|im_end|>\n<|im_start|>assistant\n")
