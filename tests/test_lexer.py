@@ -88,3 +88,13 @@ def test_statements_and_header():
     assert split_statement("theorem t : c") is None
     source = "import Init\nimport all Std.Data\n-- c\ntheorem t : True := trivial"
     assert imports(source) == ["Init", "Std.Data"] and source[:header_end(source)].endswith("Std.Data")
+
+
+def test_superscripts_are_symbols_and_absolute_values_are_not_alternatives():
+    # `¹` is a digit to `str.isdigit` but not a number to Lean (ProofNet: `f⁻¹' {0}`)
+    assert [t.text for t in code_tokens("f⁻¹' {0}")] == ["f", "⁻", "¹", "'", "{", "0", "}"]
+    source = ("theorem abs_sub (x y : Int) :\n  |x - y| ≤ |x| + |y| :=\nsorry\n"
+              "def f : Nat → Nat\n  | 0 => 1\n  | n + 1 => n\n")
+    first, second = find_declarations(source)
+    assert source[first.assign_start:first.body_start] == ":=" and [t.text for t in first.body_tokens()] == ["sorry"]
+    assert source[second.assign_start:].startswith("| 0 => 1")
