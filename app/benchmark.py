@@ -1,5 +1,7 @@
 """`prover bench`: run the prover over a suite, one JSON line per problem, resumable, with a
-Markdown report, a PNG plot and Lean's own automation as a baseline measured in the same run."""
+Markdown report, a PNG plot and Lean's own automation as a baseline measured in the same run.
+Whole-proof runs (`search.whole_proof`) add each problem's samples to its row, and pass@k and the
+gain of each repair round to the summary and the report (`prover.metrics`)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Callable, TypedDict
 
 from lean_prover.prover import __version__
+from lean_prover.prover.metrics import pass_at_k_table, repair_gains
 from lean_prover.prover.suite import Problem
 from lean_prover.search.attempt import AttemptStatus, AttemptStop, ProofAttempt, Prover
 from lean_prover.search.baseline import AUTOMATION_TACTICS, run_baseline
@@ -22,8 +25,8 @@ REPORT = "report.md"
 PLOT = "solved.png"
 
 
-class BenchRow(TypedDict):
-    """One line of `results.jsonl`: a problem, its attempt, the baseline's verdict, the run's settings."""
+class _BenchRowFields(TypedDict):
+    """The fields every line of `results.jsonl` has (see :class:`BenchRow`)."""
 
     name: str
     split: str
@@ -45,6 +48,13 @@ class BenchRow(TypedDict):
     versions: dict[str, str]
     finished_at: float
     fingerprint: str
+
+
+class BenchRow(_BenchRowFields, total=False):
+    """One line of `results.jsonl`: a problem, its attempt, the baseline's verdict, the run's
+    settings; whole-proof runs add `whole_proof` (`typing.NotRequired` needs Python 3.11)."""
+
+    whole_proof: dict  # samples, correct, rounds, proved_round, candidates (search.whole_proof)
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,7 @@ def run_benchmark(
     automation = run_baseline(prover.toolchain, todo) if baseline and todo else {}
 
     def make_row(problem: Problem, attempt: ProofAttempt) -> dict:  # BenchRow less the fingerprint
-        return {
+        row = {
             "name": problem.name, "split": problem.split, "topic": problem.topic,
             "difficulty": problem.difficulty, "status": attempt.status, "proof": attempt.proof,
             "time_s": attempt.time_s, "lean_calls": attempt.lean_calls, "expansions": attempt.expansions,
@@ -88,6 +98,9 @@ def run_benchmark(
             "versions": {"prover": __version__, "lean": info.lean, "python": platform.python_version()},
             "finished_at": time.time(),
         }
+        if attempt.whole_proof:
+            row["whole_proof"] = attempt.whole_proof
+        return row
 
     run.prove(prover, todo, make_row, on_row)
     return run.rows(problems)
@@ -104,6 +117,8 @@ def summary(rows: list[BenchRow]) -> dict:
         "proved_not_by_baseline": sum(r["status"] == "proved" and not r["baseline_solved_by"] for r in with_baseline),
         "median_time_to_proof_s": times[len(times) // 2] if times else None,
         "lean_calls": sum(r["lean_calls"] for r in rows),
+        "pass_at_k": {str(k): round(v, 4) for k, v in pass_at_k_table(rows).items()},
+        "repair_rounds": repair_gains(rows),
     }
 
 
@@ -117,6 +132,10 @@ def summary_table(rows: list[BenchRow]) -> str:
     base = "-" if s["baseline_proved"] is None else str(s["baseline_proved"])
     lines.append(f"proved {s['proved']}/{s['problems']}; Lean automation ({', '.join(AUTOMATION_TACTICS)}) "
                  f"{base}/{s['problems']}; proved beyond the automation: {s['proved_not_by_baseline']}")
+    if s["pass_at_k"]:
+        lines.append("pass@k (samples of round 0): " + ", ".join(f"pass@{k} {v:.3f}" for k, v in s["pass_at_k"].items()))
+        lines.append("proved per round: " + ", ".join(f"{_round_name(g)} +{g['proved']} (= {g['cumulative']})"
+                                                       for g in s["repair_rounds"]))
     return "\n".join(lines)
 
 
@@ -135,6 +154,7 @@ def write_report(rows: list[BenchRow], out_dir: Path, info: RunInfo) -> tuple[Pa
         f"| {s['problems']} | {s['proved']} | {'-' if s['baseline_proved'] is None else s['baseline_proved']} | "
         f"{s['proved_not_by_baseline']} | {s['median_time_to_proof_s'] or '-'} |", "",
         f"Lean automation = `intros` then one of {', '.join(f'`{t}`' for t in AUTOMATION_TACTICS)}.", "",
+        *_whole_proof_section(s),
         f"![solved against time]({PLOT})", "",
         "| problem | prover | automation | time (s) | Lean calls | expansions |", "| --- | --- | --- | --- | --- | --- |",
     ]
@@ -143,6 +163,24 @@ def write_report(rows: list[BenchRow], out_dir: Path, info: RunInfo) -> tuple[Pa
         body.append(f"| `{r['name']}` | {r['status']} | {base} | {r['time_s']:.1f} | {r['lean_calls']} | {r['expansions']} |")
     report.write_text("\n".join(body) + "\n", encoding="utf-8")
     return report, plot
+
+
+def _whole_proof_section(s: dict) -> list[str]:
+    """The report's pass@k and repair-round tables (whole-proof runs only)."""
+    if not s["pass_at_k"]:
+        return []
+    lines = ["## Whole-proof samples", "", "| k | " + " | ".join(s["pass_at_k"]) + " |",
+             "| --- | " + " | ".join("---" for _ in s["pass_at_k"]) + " |",
+             "| pass@k | " + " | ".join(f"{v:.3f}" for v in s["pass_at_k"].values()) + " |", "",
+             "pass@k: the unbiased estimate from the round-0 samples (all of them checked), averaged over problems.", "",
+             "| round | first proved in it | proved so far |", "| --- | --- | --- |"]
+    for gain in s["repair_rounds"]:
+        lines.append(f"| {_round_name(gain)} | {gain['proved']} | {gain['cumulative']}/{gain['problems']} |")
+    return lines + [""]
+
+
+def _round_name(gain: dict) -> str:
+    return "samples" if gain["round"] == 0 else f"repair {gain['round']}"
 
 
 def _plot(rows: list[BenchRow], path: Path) -> None:

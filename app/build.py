@@ -4,16 +4,19 @@ The model config is read once (when :class:`SearchOptions` are validated); from 
 :class:`search.spec.ProverSpec` wires the policy, the critic (for critic-guided searches), the
 planner (structural sketches, plus LM `have` chains when the config has a `planner:`
 section), the engine (`--engine`: with `session` a Lean pool per process, `--pool-*`), the
-proof cache and decomposition; `build_prover` then
-picks what runs it: one prover in this process, a lockstep pool (`--concurrency`), worker
-processes (`--workers`) or Ray actors (`--ray-address`).
+proof cache, decomposition and the whole-proof engine (`--mode whole|hybrid`, `--samples`,
+`--repair-rounds`); `build_prover` then picks what runs it: one prover in this process, a
+lockstep pool (`--concurrency`), worker processes (`--workers`) or Ray actors (`--ray-address`).
+Whole-proof checks share Lean runs of this process, so `--mode whole|hybrid` runs without worker
+processes, Ray and the session engine; `--mode whole` samples and checks every theorem together
+and needs no pool.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable
 
 from lean_prover.app.options import LeanOptions, OutputOptions, at_least, option, positive
 from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S, THEOREM_TIME_LIMIT_S
@@ -27,6 +30,7 @@ from lean_prover.search.lockstep import LockedPolicy, LockstepPool
 from lean_prover.search.ray_backend import RayPool
 from lean_prover.search.spec import ProverSpec
 from lean_prover.search.types import Budget, BudgetMeter
+from lean_prover.search.whole_proof import HybridProver, ProofMode, WholeProofConfig
 from lean_prover.search.workers import WorkerPool
 
 
@@ -34,6 +38,13 @@ from lean_prover.search.workers import WorkerPool
 class SearchOptions(OutputOptions, LeanOptions):
     """The search, model, engine and pool options of `prover prove` and `prover bench`."""
 
+    mode: ProofMode = option("step", help="step: tactic-by-tactic search; whole: sample complete proofs with the "
+                             "policy's whole-proof prompt format, check them, repair the failed ones; hybrid: "
+                             "whole-proof samples, then step search, for the theorem and each piece of a planner "
+                             "sketch")
+    samples: int = option(4, metavar="N", help="whole/hybrid: proofs sampled per theorem")
+    repair_rounds: int = option(0, metavar="K", help="whole/hybrid: rounds sending failed proofs back with Lean's "
+                                "errors")
     search: Algorithm = option("bfs", help="search algorithm")
     budget: int = option(64, metavar="N", help="node expansions per theorem")
     max_lean_calls: int = option(12, metavar="N", help="Lean round trips per theorem")
@@ -72,8 +83,13 @@ class SearchOptions(OutputOptions, LeanOptions):
                             ("--pool-size", self.pool_size), ("--pool-max-uses", self.pool_max_uses)):
             at_least(value, 1, flag)
         positive(self.pool_max_rss_gb, "--pool-max-rss-gb")
-        for flag, value in (("--retries", self.retries), ("--max-depth", self.max_depth)):
+        for flag, value in (("--retries", self.retries), ("--max-depth", self.max_depth),
+                            ("--repair-rounds", self.repair_rounds)):
             at_least(value, 0, flag)
+        at_least(self.samples, 1, "--samples")
+        if self.mode != "step" and (self.workers > 1 or self.ray_address or self.engine == "session"):
+            raise ValueError(f"--mode {self.mode} checks proofs in shared Lean runs of this process: use it "
+                             "without --workers, --ray-address and --engine session")
         positive(self.time_limit, "--time-limit")
         positive(self.timeout, "--timeout")
         if self.concurrency > 1 and (self.workers > 1 or self.ray_address):
@@ -85,6 +101,10 @@ class SearchOptions(OutputOptions, LeanOptions):
             raise ValueError(f"{pool_flags[0]} sets the Lean pool of --engine session: add --engine session")
         self.search_config()
         object.__setattr__(self, "models", ModelsConfig.from_yaml(self.model) if self.model else ModelsConfig())
+        if self.mode != "step" and self.models.policy.format.kind != "whole":
+            raise ValueError(f"--mode {self.mode} needs a policy whose `prompt` is a whole-proof format "
+                             "(deepseek-prover-v1.5, deepseek-prover-v2, goedel-prover-v2, kimina-prover, or a custom "
+                             f"one with {{code}}); the policy's is {self.models.policy.format.name!r}")
 
     def search_config(self) -> SearchConfig:
         """The search settings."""
@@ -104,32 +124,46 @@ class SearchOptions(OutputOptions, LeanOptions):
         not change results)."""
         return {"algorithm": self.search, "width": self.width, "budget": self.budget,
                 "max_lean_calls": self.max_lean_calls, "time_limit": self.time_limit,
-                **({"decompose": True, "max_depth": self.max_depth} if self.decompose else {})}
+                **({"decompose": True, "max_depth": self.max_depth} if self.decompose else {}),
+                **({"mode": self.mode, "samples": self.samples, "repair_rounds": self.repair_rounds}
+                   if self.mode != "step" else {})}
 
     def model_label(self) -> str:
-        """`rules`, or the policy's backend and where it comes from (for run fingerprints and reports)."""
+        """`rules`, or the policy's backend and where it comes from, and its prompt format unless
+        it is the default (for run fingerprints and reports)."""
         policy = self.models.policy
         where = policy.path or policy.url
-        return f"{policy.backend}:{where}" if where else policy.backend
+        label = f"{policy.backend}:{where}" if where else policy.backend
+        return label if policy.format.name == "default" else f"{label} ({policy.format.name})"
+
+    def whole_config(self) -> WholeProofConfig:
+        """The whole-proof settings (`--samples`, `--repair-rounds`)."""
+        return WholeProofConfig(samples=self.samples, repair_rounds=self.repair_rounds)
 
 
 def build_prover(options: SearchOptions, toolchain: Toolchain,
-                 on_status: Callable[[BudgetMeter], None] | None = None) -> Prover:
+                 on_status: Callable[[BudgetMeter], None] | None = None,
+                 on_note: Callable[[str], None] | None = None) -> Prover:
     """The prover the options describe (module docstring); `on_status` sees each search step of
-    the searches that run in this process."""
+    the searches that run in this process, `on_note` the whole-proof engine's progress lines."""
     spec = ProverSpec(toolchain, options.search_config(), options.models, options.cache, options.timeout,
-                      options.decompose, options.max_depth, options.engine, options.pool_policy(toolchain))
-    if options.concurrency > 1:
+                      options.decompose, options.max_depth, options.engine, options.pool_policy(toolchain),
+                      options.mode, options.whole_config())
+    if options.concurrency > 1 and options.mode != "whole":
         planner_model = spec.planner_model()
         shared_planner = LockedPolicy(planner_model) if planner_model is not None else None
         wrap = (lambda replica: spec.decomposer(replica, shared_planner)) if options.decompose else None
+        if options.mode == "hybrid":  # each thread's whole-proof checks join the pool's shared rounds
+            whole = spec.whole_engine(note=on_note)
+            wrap = lambda replica: spec.decomposer(  # noqa: E731
+                HybridProver(replica, whole.replace(batching=replica.engines.service)), shared_planner)
         return LockstepPool(spec.search_prover(on_status), options.concurrency, wrap=wrap)
     if options.ray_address:
         return RayPool(spec, options.ray_address, workers=options.workers if options.workers > 1 else None,
                        retries=options.retries)
     if options.workers > 1:
         return WorkerPool(spec, options.workers, options.retries)
-    return spec.build(on_status)
+    return spec.build(on_status, on_note)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -161,8 +195,15 @@ class ProveOptions(SearchOptions):
 class BenchOptions(SearchOptions):
     """`prover bench SUITE`."""
 
-    suite: str = option(positional=True, help="`core`, a suite .jsonl, or a miniF2F/ProofNet checkout")
-    split: Literal["dev", "test", "valid", "all"] | None = option(None, help="which split (default: every problem)")
+    suite: str = option(positional=True, help="`core`, a suite .jsonl (core or DeepSeek/Goedel layout), a folder of "
+                        ".lean files (miniF2F-lean4, ProofNet-lean4, PutnamBench) or a LeanDojo Benchmark 4 "
+                        "folder/.json")
+    split: str | None = option(None, metavar="S", help="only this split, as the suite names it (dev, test, valid, "
+                               "val, …; all: every problem; default: every problem)")
+    repo: Path | None = option(None, metavar="DIR", help="LeanDojo Benchmark 4: a checkout of the traced repository "
+                               "at its commit")
+    list_problems: bool = option(False, flags=("--list",), help="list the problems found (name, split, context "
+                                 "size) without running Lean")
     limit: int | None = option(None, metavar="K", help="first K problems only")
     out: str = option("bench-out", metavar="DIR", help="results folder (resumed if present)")
     baseline: bool = option(True, flags=("--no-baseline",), help="skip Lean's one-shot automation baseline")

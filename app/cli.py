@@ -32,7 +32,7 @@ from lean_prover.lean_env.limits import FILE_CHECK_TIMEOUT_S
 from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
 from lean_prover.lean_env.verify import FAULTS, CheckOptions, FileResult, check_files, default_workers, read_lean_source
 from lean_prover.prover import __version__
-from lean_prover.prover.suite import SuiteError, load_suite
+from lean_prover.prover.suite import Problem, SuiteError, load_suite
 from lean_prover.search.attempt import ProofAttempt
 from lean_prover.search.ray_backend import RayUnavailable
 from lean_prover.search.runs import RunStateError
@@ -189,9 +189,12 @@ class _SearchDisplay:
 
 
 def describe_attempt(attempt: ProofAttempt) -> str:
-    """One line: the theorem, its result, time and expansions, and why for an error."""
-    line = (f"{attempt.name}: {attempt.status.replace('_', ' ')} ({attempt.time_s:.1f} s, "
-            f"{attempt.expansions} expansions)")
+    """One line: the theorem, its result, time and expansions (whole-proof samples accepted),
+    and why for an error."""
+    whole = attempt.whole_proof
+    work = (f"{whole['correct']}/{whole['samples']} samples accepted" if whole.get("samples")
+            else f"{attempt.expansions} expansions")
+    line = f"{attempt.name}: {attempt.status.replace('_', ' ')} ({attempt.time_s:.1f} s, {work})"
     return line + (f": {attempt.detail}" if attempt.status == "error" and attempt.detail else "")
 
 
@@ -210,7 +213,7 @@ def cmd_prove(options: ProveOptions) -> int:
     output = options.output()
     with options.progress() as shown:
         display = _SearchDisplay(shown)
-        prover = build_prover(options, toolchain, display.status)
+        prover = build_prover(options, toolchain, display.status, shown.note)
         report = prove_file(prover, path, output, on_attempt=display.attempt,
                             on_theorems=lambda names: shown.phase(f"prove {path.name}", total=len(names)),
                             check=CheckOptions(timeout_s=prover.tactic_timeout_s, untrusted=options.untrusted))
@@ -249,7 +252,7 @@ def _prove_statement(options: ProveOptions) -> int:
     with options.progress() as shown:
         shown.phase("prove", total=1)
         display = _SearchDisplay(shown)
-        attempt = build_prover(options, toolchain, display.status).prove(theorem)
+        attempt = build_prover(options, toolchain, display.status, shown.note).prove(theorem)
         display.attempt(attempt)
     _write_traces(options, [attempt])
     if options.json:
@@ -277,11 +280,15 @@ def _write_traces(options: ProveOptions, attempts: list[ProofAttempt]) -> None:
 
 
 def cmd_bench(options: BenchOptions) -> int:
-    """Run the prover over a suite; resumable; writes results.jsonl, report.md and solved.png."""
+    """Run the prover over a suite; resumable; writes results.jsonl, report.md and solved.png.
+    With --list, print the problems found (name, split, context size) without running Lean."""
     try:
-        problems = load_suite(options.suite, split=options.split, limit=options.limit)
+        problems = load_suite(options.suite, split=options.split, limit=options.limit, repo=options.repo)
     except SuiteError as exc:
         raise CommandError(str(exc)) from None
+    if options.list_problems:
+        _list_problems(problems, options)
+        return 0
     toolchain = options.toolchain()
     if toolchain.is_embedded and any("import Mathlib" in p.header for p in problems):
         raise CommandError(f"suite {options.suite} imports Mathlib: it needs a native Lean with Mathlib "
@@ -306,7 +313,7 @@ def cmd_bench(options: BenchOptions) -> int:
                                          detail=row["detail"]))
 
         try:
-            rows = run_benchmark(build_prover(options, toolchain, display.status), problems, out, info,
+            rows = run_benchmark(build_prover(options, toolchain, display.status, shown.note), problems, out, info,
                                  baseline=options.baseline, on_row=row_done, on_resume=resumed)
         except RunStateError as exc:
             raise CommandError(str(exc)) from None
@@ -315,6 +322,15 @@ def cmd_bench(options: BenchOptions) -> int:
     if not options.quiet:
         _progress(f"wrote {out / 'results.jsonl'}, {report}, {plot}")
     return 0
+
+
+def _list_problems(problems: list[Problem], options: OutputOptions) -> None:
+    """`bench --list`: one row per problem (name, split, context size, origin), or JSON."""
+    rows = [p.listing() for p in problems]
+    lines = [f"{'problem':44} {'split':8} {'context lines':>13} {'context chars':>13}  origin"]
+    lines += [f"{row['name'][:44]:44} {row['split']:8} {row['context_lines']:13d} {row['context_chars']:13d}"
+              f"  {row['origin']}" for row in rows]
+    options.emit(rows, "\n".join(lines + [f"{len(rows)} problem(s)"]))
 
 
 def _print_file(result: FileResult) -> None:

@@ -162,7 +162,7 @@ class OutputOptions:
     json: bool = option(False, help="print the result as JSON on stdout (no progress bar)")
     quiet: bool = option(False, help="no progress bar and no progress lines on stderr")
 
-    def emit(self, result: dict, text: str) -> None:
+    def emit(self, result: dict | list, text: str) -> None:
         """Print a command's result on stdout: JSON with --json, else `text`."""
         print(json.dumps(result, indent=1) if self.json else text)
 

@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 
-from lean_prover.lean_env.dojo import Theorem  # noqa: E402
 from lean_prover.lean_env.toolchain import resolve_toolchain  # noqa: E402
 from lean_prover.prover.models import load_policy  # noqa: E402
 from lean_prover.prover.suite import load_suite  # noqa: E402
@@ -46,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None, help="also write the numbers as JSON")
     args = parser.parse_args(argv)
     problems = select_problems(load_suite("core", split="dev"), args.limit)
-    theorems = [Theorem.from_statement(p.lean_text("by sorry"), name=p.name) for p in problems]
+    theorems = [p.theorem() for p in problems]
     prover = SearchProver(resolve_toolchain(), load_policy(None),
                     SearchConfig(width=args.width, budget=Budget(64, args.max_lean_calls, 1800.0)))
 

@@ -32,7 +32,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
-from lean_prover.lean_env.dojo import Theorem  # noqa: E402
 from lean_prover.lean_env.toolchain import resolve_toolchain  # noqa: E402
 from lean_prover.prover.suite import Problem, load_suite  # noqa: E402
 from lean_prover.search.baseline import run_baseline  # noqa: E402
@@ -72,7 +71,7 @@ def select_problems(toolchain, topics: list[str], limit: int, candidates: int) -
 
 def run(spec: ProverSpec, problems: list[Problem], workers: int) -> tuple[list[ProofAttempt], float]:
     """Attempts for every problem with a pool of `workers`, and the wall-clock seconds."""
-    theorems = [Theorem.from_statement(p.lean_text("by sorry"), name=p.name) for p in problems]
+    theorems = [p.theorem() for p in problems]
     started = time.monotonic()
     attempts = WorkerPool(spec, workers=workers).prove_all(theorems)
     return attempts, round(time.monotonic() - started, 1)

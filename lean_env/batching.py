@@ -10,6 +10,7 @@ many searches, each in its own thread with its own :class:`lean_env.dojo.Dojo`, 
         with Dojo(theorem, engine=service.engine(theorem)) as (dojo, state): ...
         service.recheck(theorem, proof, alone)     # the final re-check, shared too
         with service.outside(): ...                # other Lean work of the thread's own
+    verdicts = service.check_all([(theorem, proof), …])   # many whole-proof checks in one round
 
 Rule: when every participant thread is either waiting for an answer or `outside`, the pending
 requests of all of them are answered together, at most `processes` Lean processes at a time:
@@ -18,10 +19,12 @@ requests of all of them are answered together, at most `processes` Lean processe
   own theorem: :class:`BatchEngine`), in runs of at most `max_probes` probes. A probe is judged
   by the messages inside its own lines and faults are bisected as in the file engine, so the
   results are exactly those of one-theorem batches;
-- re-checks, grouped by context with a short name at most once per file: the context, then each
-  theorem with its proof; each theorem is judged by its own declaration (proved, standard
-  axioms). A file that cannot tell (a fault, an error outside the theorems, an option that
-  switches checking off) sends every theorem in it back to be re-checked alone.
+- re-checks, grouped by context with a short name at most once per file and at most
+  `max_checks` theorems per file: the context, then each theorem with its proof; each theorem
+  is judged by its own declaration (proved, standard axioms) and gets that declaration's
+  messages, with lines as in the theorem's own file (:class:`CheckVerdict`). A file that cannot
+  tell (a fault, an error outside the theorems, an option that switches checking off) sends
+  every theorem in it back to be re-checked alone.
 
 `outside` work holds one of the `processes` slots too, so at most `processes` Lean processes
 run at once.
@@ -33,11 +36,12 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from lean_prover.lean_env.file_engine import DEFAULT_HEARTBEATS, DEFAULT_TIMEOUT_S, FileEngine, Runner
+from lean_prover.lean_env.messages import LeanMessage
 from lean_prover.lean_env.results import LeanCrash, TacticResult
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
@@ -61,12 +65,24 @@ class BatchEngine(FileEngine):
         return self.theorems[path[0]], path[1:]
 
 
+@dataclass(frozen=True)
+class CheckVerdict:
+    """Lean's judgement of one theorem with one proof: proved (no error, no sorry, standard
+    axioms), the declaration's status (`lean_env.verify.DeclarationResult.status`, or the file's
+    fault), and its messages, with lines and columns as in the theorem's own file
+    `theorem.lean_text(proof)`."""
+
+    proved: bool
+    status: str
+    messages: tuple[LeanMessage, ...] = ()
+
+
 @dataclass
 class _Request:
     theorem: Theorem
     paths: list[tuple[str, ...]]  # probes; empty for a re-check
     proof: str | None = None  # a re-check of the whole theorem with this proof
-    results: list | None = None  # TacticResults, or [True/False/None] for a re-check
+    results: list | None = None  # TacticResults, or [CheckVerdict | None] for a re-check
 
 
 class BatchingService:
@@ -74,10 +90,11 @@ class BatchingService:
 
     def __init__(self, toolchain: Toolchain, processes: int = 2, max_probes: int = 256,
                  heartbeats: int = DEFAULT_HEARTBEATS, timeout_s: float = DEFAULT_TIMEOUT_S,
-                 runner: Runner | None = None):
-        if processes < 1 or max_probes < 1:
-            raise ValueError("processes and max_probes must be at least 1")
+                 runner: Runner | None = None, max_checks: int = 64):
+        if processes < 1 or max_probes < 1 or max_checks < 1:
+            raise ValueError("processes, max_probes and max_checks must be at least 1")
         self.toolchain, self.processes, self.max_probes = toolchain, processes, max_probes
+        self.max_checks = max_checks
         self.heartbeats, self.timeout_s, self.runner = heartbeats, timeout_s, runner
         self.runs = 0  # Lean processes started for probes
         self.rounds = 0  # lockstep rounds (flushes)
@@ -130,7 +147,7 @@ class BatchingService:
         """The result of each path of `theorem`; blocks until the round holding them is run."""
         if not paths:
             return []
-        return self._submit(_Request(theorem, list(paths)))
+        return self._submit([_Request(theorem, list(paths))])[0].results
 
     def recheck(self, theorem: Theorem, proof: str, alone: Callable[[], bool]) -> bool:
         """Whether Lean accepts the whole `theorem` with `proof` (the text after `:=`): checked in
@@ -138,21 +155,41 @@ class BatchingService:
         judged by its own declaration: proved, standard axioms only). When the shared file cannot
         tell (a fault, an error outside the theorems, an unsound option), `alone()` decides,
         holding a process slot."""
-        verdict = self._submit(_Request(theorem, [], proof))[0]
+        verdict = self._submit([_Request(theorem, [], proof)])[0].results[0]
         if verdict is None:
             with self.outside():
                 return alone()
-        return verdict
+        return verdict.proved
 
-    def _submit(self, request: _Request) -> list:
+    def check_all(self, items: Sequence[tuple[Theorem, str]]) -> list[CheckVerdict]:
+        """Lean's verdict on each (theorem, proof), all in the next round (files of at most
+        `max_checks` theorems of one context, distinct short names per file, `processes` at a
+        time); a theorem whose shared file cannot tell is checked alone afterwards, in parallel."""
+        if not items:
+            return []
+        requests = self._submit([_Request(theorem, [], proof) for theorem, proof in items])
+        verdicts: list[CheckVerdict | None] = [r.results[0] for r in requests]
+        unknown = [i for i, v in enumerate(verdicts) if v is None]
+        if unknown:
+            def alone(index: int) -> CheckVerdict:
+                theorem, proof = items[index]
+                with self.outside():
+                    return check_alone(self.toolchain, theorem, proof, self.timeout_s)
+
+            with ThreadPoolExecutor(max_workers=min(self.processes, len(unknown))) as pool:
+                for index, verdict in zip(unknown, pool.map(alone, unknown)):
+                    verdicts[index] = verdict
+        return [v for v in verdicts if v is not None]
+
+    def _submit(self, requests: list[_Request]) -> list[_Request]:
         with self._cond:
-            self._pending.append(request)
+            self._pending.extend(requests)
             self._waiting += 1
         self._flush_if_ready()
         with self._cond:
-            while request.results is None:
+            while any(r.results is None for r in requests):
                 self._cond.wait()
-        return request.results
+        return requests
 
     # -- rounds -------------------------------------------------------------------------------
     def _flush_if_ready(self) -> None:
@@ -164,6 +201,7 @@ class BatchingService:
                 if not ready:
                     return
                 batch, self._pending, self._flushing = self._pending, [], True
+                waiting_threads = self._waiting
             answers: list[list] | None = None  # TacticResults per probe request, a verdict per re-check
             try:
                 answers = self._run_round(batch)
@@ -176,7 +214,7 @@ class BatchingService:
                             request.results = [None]
                         else:
                             request.results = [LeanCrash("the batched Lean run failed")] * len(request.paths)
-                    self._waiting -= len(batch)
+                    self._waiting -= waiting_threads
                     self._flushing = False
                     self.rounds += 1
                     self._cond.notify_all()
@@ -213,9 +251,11 @@ class BatchingService:
                 runs.append(lambda used=used, part=part: self._probe_run(used, part))
                 targets.append(where[start:start + self.max_probes])
         for _, names in check_groups:
-            members = [batch[i] for i in names.values()]
-            runs.append(lambda members=members: self._check_run(members))
-            targets.append([(i, 0) for i in names.values()])
+            indices = list(names.values())
+            for start in range(0, len(indices), self.max_checks):
+                part = indices[start:start + self.max_checks]
+                runs.append(lambda members=[batch[i] for i in part]: self._check_run(members))
+                targets.append([(i, 0) for i in part])
         answers: list[list] = [[None] * max(1, len(r.paths)) for r in batch]
         with ThreadPoolExecutor(max_workers=min(self.processes, len(runs))) as pool:
             for where, results in zip(targets, pool.map(lambda run: run(), runs)):
@@ -233,12 +273,13 @@ class BatchingService:
             self.runs += engine.runs
         return results
 
-    def _check_run(self, requests: list[_Request]) -> list[bool | None]:
+    def _check_run(self, requests: list[_Request]) -> list[CheckVerdict | None]:
         """One file holding every request's theorem with its proof; a verdict per request (None:
         the file cannot tell, see :meth:`recheck`)."""
         first = requests[0].theorem
         head = f"{first.context}\n\n" if first.context.strip() else ""
         text = head + "\n\n".join(f"{r.theorem.statement} := {r.proof}" for r in requests) + "\n"
+        own_start = head.count("\n") + 1  # where each theorem starts in its own file
         with tempfile.TemporaryDirectory(prefix="prover-recheck-") as tmp:
             path = Path(tmp) / "Recheck.lean"
             path.write_text(text, encoding="utf-8")
@@ -248,7 +289,34 @@ class BatchingService:
             self.runs += 1
         if result.status not in ("proved", "failed") or any(m.is_error or m.is_sorry_warning for m in result.messages):
             return [None] * len(requests)
-        return [vouches_for(result, request.theorem.name) for request in requests]
+        verdicts: list[CheckVerdict | None] = []
+        for request in requests:
+            short = request.theorem.name.rsplit(".", 1)[-1]
+            mine = [d for d in result.declarations if d.name.rsplit(".", 1)[-1] == short]
+            if not mine:
+                verdicts.append(None)
+                continue
+            shift = mine[0].line - own_start
+            messages = tuple(replace(m, line=m.line - shift, end_line=m.end_line - shift)
+                             for d in mine for m in d.messages)
+            verdicts.append(CheckVerdict(vouches_for(result, request.theorem.name), mine[0].status, messages))
+        return verdicts
+
+
+def check_alone(toolchain: Toolchain, theorem: Theorem, proof: str, timeout_s: float) -> CheckVerdict:
+    """Lean's verdict on one theorem with one proof, in a file of its own (faults are verdicts)."""
+    with tempfile.TemporaryDirectory(prefix="prover-check-") as tmp:
+        path = Path(tmp) / "Check.lean"
+        path.write_text(theorem.lean_text(proof), encoding="utf-8")
+        result = check_file(toolchain, path, CheckOptions(timeout_s=timeout_s))
+    short = theorem.name.rsplit(".", 1)[-1]
+    mine = [d for d in result.declarations if d.name.rsplit(".", 1)[-1] == short]
+    messages = tuple(m for d in mine for m in d.messages) + tuple(result.messages)
+    proved = vouches_for(result, theorem.name)
+    status = mine[0].status if mine and result.status in ("proved", "failed") else result.status
+    if not messages and result.detail and not proved:
+        messages = (LeanMessage("error", 1, 0, 1, 0, f"{result.status}: {result.detail}"),)
+    return CheckVerdict(proved, status, messages)
 
 
 class SharedEngine:

@@ -201,7 +201,7 @@ class _Lexer:
                 i = j
             elif c == "«" or is_ident_start(c):
                 i = self.identifier(i)
-            elif c.isascii() and c.isdigit():
+            elif "0" <= c <= "9":  # not `c.isdigit()`: `¹` in `f⁻¹'` is a symbol, not a number
                 i = self.number(i)
             else:
                 if stop_at_brace:

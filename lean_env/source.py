@@ -292,7 +292,7 @@ def _declaration(source: str, masked: str, command: Command, code: tuple[Token, 
             depth += 1
         elif t.text in CLOSING_BRACKETS:
             depth = max(0, depth - 1)
-        elif depth == 0 and t.text in (":=", "|", "where"):
+        elif depth == 0 and (t.text in (":=", "where") or (t.text == "|" and _starts_alternatives(code, k))):
             assign_start = t.start
             body_start = t.end if t.text == ":=" else t.start
             break
@@ -302,6 +302,21 @@ def _declaration(source: str, masked: str, command: Command, code: tuple[Token, 
     text = "\n".join(masked.split("\n")[start_line - 1:end_line])
     return Declaration(keyword, name, start_line, end_line, text, command.start, command.end, keyword_token.start,
                        name_token, assign_start, body_start, modifiers, attributes, command)
+
+
+def _starts_alternatives(code: tuple[Token, ...], at: int) -> bool:
+    """Whether the top-level `|` at `code[at]` begins match alternatives (`| pat => …`): a `=>`
+    follows at the same depth before any `:=`. Otherwise it is notation inside the statement,
+    such as Mathlib's absolute value `|x - y| ≤ …` (ProofNet's `exercise_1_13`)."""
+    depth = 0
+    for t in code[at + 1:]:
+        if t.kind == "quote_open" or t.text in OPENING_BRACKETS:
+            depth += 1
+        elif t.text in CLOSING_BRACKETS:
+            depth = max(0, depth - 1)
+        elif depth == 0 and t.text in ("=>", ":="):
+            return t.text == "=>"
+    return False
 
 
 def _attribute_texts(source: str, tokens: tuple[Token, ...]) -> list[str]:

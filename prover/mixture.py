@@ -26,8 +26,9 @@ that is not a hypothesis of the goal; a small model trained on `n : Nat` goals p
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
-from lean_prover.prover.policy import Policy, TacticSuggestion
+from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, uses_context
 from lean_prover.prover.statement import names_missing_local
 
 PRIOR_CANDIDATES = 32
@@ -40,14 +41,16 @@ class MixturePolicy:
         if not 0.0 <= model_weight <= 1.0:
             raise ValueError(f"model_weight must be in [0, 1], got {model_weight}")
         self.prior, self.model, self.model_weight = prior, model, model_weight
+        self.uses_context = uses_context(model)
 
-    def suggest(self, states: list[str], k: int) -> list[list[TacticSuggestion]]:
+    def suggest(self, states: list[str], k: int,
+                contexts: Sequence[StepContext] | None = None) -> list[list[TacticSuggestion]]:
         """Up to `k` distinct tactics per state, best first, by mixed probability."""
         if self.model is None or self.model_weight == 0.0 or k <= 0:
             return self.prior.suggest(states, k)
         prior = self.prior.suggest(states, max(k, PRIOR_CANDIDATES))
         model = [[s for s in suggestions if not names_missing_local(state, s.tactic)]
-                 for state, suggestions in zip(states, self.model.suggest(states, k))]
+                 for state, suggestions in zip(states, ask(self.model, states, k, contexts))]
         return [mix(p, m, self.model_weight, k) for p, m in zip(prior, model)]
 
 

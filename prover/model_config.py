@@ -13,6 +13,9 @@ policy:                      # the step policy (prover suggest / prove)
   max_prompt_tokens: 1024
   device: cpu                # cpu | cuda | cuda:N | auto
   model_weight: 0.5          # mix with the rule-based prior (1, the default: the model alone)
+  prompt: default            # a preset (bfs-prover, internlm-stepprover, reprover, deepseek-prover-v2, …)
+                             # or {template, stop, chat} (see prover.prompt_formats)
+  trust_remote_code: false   # let transformers / vLLM run the model repository's own code
 critic:
   backend: rules             # rules (heuristic) | hf (sequence classifier, 1 logit)
 planner:                     # optional: a model that proposes `have` chains
@@ -37,6 +40,7 @@ from typing import Any, Literal, get_args
 import yaml
 
 from lean_prover.prover.model_errors import ModelConfigError
+from lean_prover.prover.prompt_formats import PromptFormat, resolve_format
 
 Backend = Literal["hf", "vllm", "http", "rules"]
 Decoding = Literal["sample", "beam"]
@@ -60,7 +64,11 @@ class ModelConfig:
     sent as a bearer token (http). engine_args: extra keyword arguments for `vllm.LLM(...)`.
     model_weight: a policy only — mix the model with the rule-based prior,
     p = model_weight · p_model + (1 − model_weight) · p_prior (`prover.mixture`); 1 uses the
-    model alone. The old key `prior_weight` (= 1 − model_weight) is still read.
+    model alone. The old key `prior_weight` (= 1 − model_weight) is still read. prompt: the
+    prompt format — a preset name or a custom `{template, stop, chat}` mapping
+    (`prover.prompt_formats`); its `format` property is the resolved format.
+    trust_remote_code: passed to `from_pretrained` (hf) and `vllm.LLM` (custom model code, e.g.
+    InternLM2.5-StepProver).
     """
 
     backend: Backend = "rules"
@@ -82,8 +90,11 @@ class ModelConfig:
     api_key_env: str = ""
     engine_args: dict[str, Any] = field(default_factory=dict)
     model_weight: float = 1.0
+    prompt: Any = "default"
+    trust_remote_code: bool = False
 
     def __post_init__(self) -> None:
+        resolve_format(self.prompt)  # a bad preset name or custom format is a ModelConfigError here
         if self.backend not in BACKENDS:
             raise ModelConfigError(f"unknown model backend {self.backend!r}: choose one of {', '.join(BACKENDS)}")
         if self.decoding not in DECODINGS:
@@ -141,6 +152,11 @@ class ModelConfig:
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (round-trips through `from_dict`)."""
         return dataclasses.asdict(self)
+
+    @property
+    def format(self) -> PromptFormat:
+        """The prompt format `prompt` names or describes."""
+        return resolve_format(self.prompt)
 
 
 @dataclass(frozen=True)
@@ -212,7 +228,13 @@ def _coerce(name: str, annotation: Any, value: Any) -> Any:
     kind = str(annotation)
     if value is None and "None" in kind:
         return None
+    if kind == "Any":
+        return value
     try:
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise TypeError
+            return value
         if kind.startswith("dict"):
             if not isinstance(value, dict):
                 raise TypeError

@@ -6,24 +6,30 @@
 | backend | policy | critic |
 | --- | --- | --- |
 | `rules` (default) | `prover.prior.PriorPolicy` (rule-based prior) | `prover.critic.ShapeCritic` (goal count and size) |
-| `hf` | `prover.backends.hf.HFPolicy` (causal LM) | `prover.backends.hf.HFCritic` (sequence classifier) |
+| `hf` | `prover.backends.hf.HFPolicy` (causal LM or encoder-decoder) | `prover.backends.hf.HFCritic` (sequence classifier) |
 | `vllm` | `prover.backends.vllm_backend.VLLMPolicy` | — |
 | `http` | `prover.backends.http.HTTPPolicy` | — |
 
 A malformed model path, an unknown backend, a bad field or a critic backend without a critic
 raises :class:`ModelConfigError` with a one-line message. Heavy libraries (torch,
 transformers, vllm) are imported only by the backend that needs them.
+
+`load_generator(config)` gives the backend's completer alone (`complete(prompts, n, stop)`), for
+the whole-proof engine and the planner; a step policy is that completer in a step prompt format.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from lean_prover.prover.critic import Critic, ShapeCritic
 from lean_prover.prover.model_config import BACKENDS, ModelConfig
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.policy import Policy
+
+if TYPE_CHECKING:
+    from lean_prover.prover.backends import Completer
 
 ConfigLike = Union[ModelConfig, dict, str, Path, None]
 
@@ -54,6 +60,24 @@ def load_policy(config: ConfigLike = None) -> Policy:
     return MixturePolicy(PriorPolicy(), model, config.model_weight)
 
 
+def load_generator(config: ConfigLike = None) -> "Completer":
+    """The completer of a model backend (hf, vllm, http): prompts in, completions out."""
+    config = as_config(config, "policy")
+    if config.backend == "hf":
+        from lean_prover.prover.backends.hf import HFGenerator
+
+        return HFGenerator(config)
+    if config.backend == "vllm":
+        from lean_prover.prover.backends.vllm_backend import VLLMCompleter
+
+        return VLLMCompleter(config)
+    if config.backend == "http":
+        from lean_prover.prover.backends.http import HTTPCompleter
+
+        return HTTPCompleter(config)
+    raise ModelConfigError(f"backend {config.backend!r} has no language model: use hf, vllm or http")
+
+
 def _load_model_policy(config: ModelConfig) -> Policy:
     if config.backend == "rules":
         from lean_prover.prover.prior import PriorPolicy
@@ -74,13 +98,14 @@ def _load_model_policy(config: ModelConfig) -> Policy:
     raise ModelConfigError(f"unknown model backend {config.backend!r}: choose one of {', '.join(BACKENDS)}")
 
 
-def load_planner_model(config: ConfigLike = None) -> Policy | None:
-    """The model of a `planner:` section, which proposes `have` chains through its `complete`
-    (None for no section or `rules`: the planner's structural sketches only)."""
+def load_planner_model(config: ConfigLike = None) -> "Completer | None":
+    """The model of a `planner:` section, which proposes `have` chains through its `complete` in
+    the section's prompt format (None for no section or `rules`: the planner's structural
+    sketches only)."""
     if config is None:
         return None
     config = as_config(config, "planner")
-    return None if config.backend == "rules" else _load_model_policy(config)
+    return None if config.backend == "rules" else load_generator(config)
 
 
 def load_critic(config: ConfigLike = None) -> Critic:
@@ -99,5 +124,5 @@ def describe(config: ModelConfig) -> dict[str, Any]:
     """A short JSON-ready description of a model config (for reports)."""
     if config.backend == "rules":
         return {"backend": "rules"}
-    keys = ("backend", "path", "url", "decoding", "temperature", "num_samples", "model_weight")
+    keys = ("backend", "path", "url", "prompt", "decoding", "temperature", "num_samples", "model_weight")
     return {key: getattr(config, key) for key in keys if getattr(config, key) not in ("", None)}

@@ -32,6 +32,12 @@ and the completion, ended by a blank line or EOS, is read as optional `intro …
 Completions with `sorry`/`admit`/`native_decide` outside the `have`s, unbalanced brackets,
 commands (`#…`, `set_option`, `run_tac`, …) or no closing tactic are discarded.
 
+With a whole-proof prompt format (`prompt_format`, e.g. `deepseek-prover-v2`: the model writes a
+proof plan and a proof whose steps are `have … := by sorry`, DeepSeek-Prover-V2's subgoal
+recipe), the prompt is that format's (`prover.prompt_formats.render_whole`, in the theorem's
+context), the proof is read from the answer as in whole-proof mode, and its body (after `by`) is
+read as a sketch by the rule above (`have … := by` with `sorry` on the next line counts too).
+
 **Checking.** All candidate sketches of one theorem go into ONE generated Lean file (one Lean
 process): its context, then one copy of the theorem per sketch, renamed `NAME_sketchI`, whose
 proof is the sketch. A sketch is accepted when its copy elaborates with no error — only the
@@ -47,13 +53,15 @@ import tempfile
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ContextManager, Literal, Protocol
+from typing import Callable, ContextManager, Literal
 
 from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S
 from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file
 from lean_prover.lean_env.tactic_guard import is_usable_tactic
+from lean_prover.prover.backends import Completer
 from lean_prover.prover.prompt import format_sketch_prompt
+from lean_prover.prover.prompt_formats import PromptFormat, read_proof, render_whole, whole_input
 from lean_prover.prover.statement import (Statement, StatementError, balanced, identifiers, parse_statement,
                               replace_identifier, split_top, strip_parens, top_level_find)
 
@@ -116,20 +124,15 @@ class SketchVerdict:
     warnings: list[str] = field(default_factory=list)
 
 
-class Completer(Protocol):
-    """A model that continues prompts (the hf, vllm and http policies are)."""
-
-    def complete(self, prompts: list[str], n: int, stop: str = "\n", max_new_tokens: int | None = None) -> list:
-        """`n` completions (`.text`, `.logprob`, `.finished`) per prompt."""
-
-
 class Planner:
     """Structural and LM-proposed sketches, checked together in one Lean file per theorem."""
 
     def __init__(self, toolchain: Toolchain | None = None, model: Completer | None = None, num_sketches: int = 4,
                  max_new_tokens: int = 256, options: CheckOptions = CheckOptions(timeout_s=LEAN_PROCESS_TIMEOUT_S),
-                 lean_gate: Callable[[], ContextManager] = nullcontext) -> None:
+                 lean_gate: Callable[[], ContextManager] = nullcontext,
+                 prompt_format: PromptFormat | None = None) -> None:
         self._toolchain = toolchain
+        self.prompt_format = prompt_format if prompt_format is not None and prompt_format.kind == "whole" else None
         self.lean_gate = lean_gate  # wraps each Lean run (a batching service's slot; see search.prove)
         self.model = model if model is not None and hasattr(model, "complete") else None
         self.num_sketches = num_sketches
@@ -144,36 +147,46 @@ class Planner:
             self._toolchain = resolve_toolchain()
         return self._toolchain
 
-    def candidates(self, theorem_statement: str) -> list[Sketch]:
+    def candidates(self, theorem_statement: str, context: str = "") -> list[Sketch]:
         """Every distinct candidate sketch, structural first, without checking them."""
         statement = parse_statement(theorem_statement)
         found = structural_sketches(statement)
         if self.model is not None:
-            found += self.lm_sketches(statement)
+            found += self.lm_sketches(statement, context)
         unique: dict[str, Sketch] = {}
         for sketch in found:
             unique.setdefault(sketch.proof(), sketch)
         return list(unique.values())
 
-    def lm_sketches(self, statement: Statement) -> list[Sketch]:
+    def lm_sketches(self, statement: Statement, context: str = "") -> list[Sketch]:
         """Sketches the model proposes (garbage completions are dropped)."""
-        prompt = format_sketch_prompt(statement.header)
+        fmt = self.prompt_format
+        if fmt is None:
+            prompt, stop = format_sketch_prompt(statement.header), "\n\n"
+        else:
+            prompt, stop = render_whole(fmt, whole_input(context, statement.header)), fmt.stop_list
         try:
-            completions = self.model.complete([prompt], self.num_sketches, "\n\n", self.max_new_tokens)[0]
+            completions = self.model.complete([prompt], self.num_sketches, stop, self.max_new_tokens)[0]
         except (IndexError, TypeError):
             return []
         sketches = []
         for completion in completions:
-            if not getattr(completion, "finished", True):
+            text = completion.text
+            if fmt is not None:
+                proof = read_proof(fmt, text, statement.name)
+                if proof is None or not proof.startswith("by"):
+                    continue
+                text = re.sub(r":=\s*by\s*\n\s*sorry\b", ":= by sorry", proof[2:])
+            elif not getattr(completion, "finished", True):
                 continue
-            sketch = parse_sketch(completion.text, getattr(completion, "logprob", None))
+            sketch = parse_sketch(text, getattr(completion, "logprob", None))
             if sketch is not None:
                 sketches.append(sketch)
         return sketches
 
     def decompose(self, theorem_statement: str, context: str = "") -> list[Sketch]:
         """Sketches of the theorem that Lean accepts (one Lean process for all of them)."""
-        self.last_verdicts = self.check(theorem_statement, self.candidates(theorem_statement), context)
+        self.last_verdicts = self.check(theorem_statement, self.candidates(theorem_statement, context), context)
         return [v.sketch for v in self.last_verdicts if v.accepted]
 
     def check(self, theorem_statement: str, sketches: list[Sketch], context: str = "") -> list[SketchVerdict]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Sequence
 
 
 @dataclass(frozen=True)
@@ -14,9 +14,39 @@ class TacticSuggestion:
     logprob: float
 
 
+@dataclass(frozen=True)
+class StepContext:
+    """Where a state comes from: the theorem's full name and the tactics that led to it (for
+    prompt formats that show them, e.g. InternLM2.5-StepProver's NAME and PROOF_BEFORE)."""
+
+    theorem: str = ""
+    tactics: tuple[str, ...] = ()
+
+    @property
+    def proof_before(self) -> str:
+        """The tactics so far, one per line."""
+        return "\n".join(self.tactics)
+
+
 class Policy(Protocol):
     """Batched step prover: `suggest(states, k)` gives up to k distinct tactics per state,
-    best first. States are goal texts as Lean prints them (`h : p\\n⊢ p ∧ q`)."""
+    best first. States are goal texts as Lean prints them (`h : p\\n⊢ p ∧ q`).
+
+    A policy whose prompt shows more than the state sets `uses_context = True` and accepts
+    `contexts` (one :class:`StepContext` per state); call policies through :func:`ask`."""
 
     def suggest(self, states: list[str], k: int) -> list[list[TacticSuggestion]]:
         """Up to `k` suggestions for each state."""
+
+
+def uses_context(policy: object) -> bool:
+    """True when the policy's prompts show the theorem name or the tactic path."""
+    return bool(getattr(policy, "uses_context", False))
+
+
+def ask(policy: Policy, states: list[str], k: int,
+        contexts: Sequence[StepContext] | None = None) -> list[list[TacticSuggestion]]:
+    """`policy.suggest(states, k)`, with `contexts` passed along to a policy that uses them."""
+    if contexts is not None and uses_context(policy):
+        return policy.suggest(states, k, contexts=list(contexts))  # type: ignore[call-arg]
+    return policy.suggest(states, k)

@@ -105,11 +105,16 @@ def format_sketch_prompt(statement: str) -> str:
     return SKETCH_TEMPLATE.format(statement=statement.strip())
 
 
-def truncate_state(state: str, max_prompt_tokens: int, count_tokens: TokenCounter) -> str:
-    """The state, shortened by the module's rule so that its whole prompt fits the budget."""
+def truncate_state(state: str, max_prompt_tokens: int, count_tokens: TokenCounter,
+                   render: Callable[[str], str] | None = None) -> str:
+    """The state, shortened by the module's rule so that its whole prompt fits the budget.
+
+    `render(state)` is the whole prompt of a state (default: :data:`PROMPT_TEMPLATE`); a
+    published format (`prover.prompt_formats`) passes its own, with its other fields filled."""
+    render = render or (lambda text: PROMPT_TEMPLATE.format(state=text))
 
     def fits(text: str) -> bool:
-        return count_tokens(PROMPT_TEMPLATE.format(state=text)) <= max_prompt_tokens
+        return count_tokens(render(text)) <= max_prompt_tokens
 
     state = state.strip("\n")
     if fits(state):
@@ -165,20 +170,25 @@ def _blocks(goal: str) -> tuple[list[str], list[str], list[str]]:
     return case, hypotheses, target
 
 
-def clean_tactic(completion: str) -> str | None:
+def clean_tactic(completion: str, multiline: bool = False) -> str | None:
     """The tactic in a completion, or None when it is garbage.
 
-    The completion is cut at its first newline and stripped. It is rejected when empty,
-    unbalanced (brackets or string quotes), refused by the tactic guard (`sorry`, `native_decide`,
-    commands, …: :func:`lean_env.tactic_guard.tactic_problem`), one of the prompt markers, or
-    control characters (including the replacement character of broken UTF-8).
+    The completion is cut at its first newline (unless `multiline`: formats whose tactics may
+    span lines keep them whole) and stripped of surrounding blank space. It is rejected when
+    empty, unbalanced (brackets or string quotes), refused by the tactic guard (`sorry`,
+    `native_decide`, commands, …: :func:`lean_env.tactic_guard.tactic_problem`), one of the
+    prompt markers, or control characters other than a newline inside a multi-line tactic
+    (including the replacement character of broken UTF-8).
     """
-    tactic = completion.split("\n", 1)[0].strip()
+    tactic = (completion if multiline else completion.split("\n", 1)[0]).strip()
+    if multiline:
+        tactic = "\n".join(line.rstrip() for line in tactic.split("\n"))
     if not tactic or not balanced(tactic) or not is_usable_tactic(tactic):
         return None
     if any(marker in tactic for marker in _MARKERS):
         return None
-    if any(ord(c) < 32 or c == "\ufffd" or 0x7f <= ord(c) < 0xa0 for c in tactic):
+    allowed = "\n" if multiline else ""
+    if any((ord(c) < 32 and c not in allowed) or c == "\ufffd" or 0x7f <= ord(c) < 0xa0 for c in tactic):
         return None
     return tactic
 

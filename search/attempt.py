@@ -22,8 +22,10 @@ AttemptStatus = Literal["proved", "not_proved", "skipped", "error"]
 """proved (re-checked by Lean) | not_proved (the search ended without a proof) | skipped (a
 cached failure with at least this budget) | error (the attempt could not run; `detail` says why)."""
 
-AttemptStop = Union[StopReason, Literal["cache", "cached failure", "decomposed", ""]]
-"""Why an attempt ended: the search's stop reason, a cache hit or skip, or a decomposition."""
+AttemptStop = Union[StopReason, Literal["cache", "cached failure", "decomposed", "samples", "whole-proof", ""]]
+"""Why an attempt ended: the search's stop reason, a cache hit or skip, a decomposition, or the
+whole-proof engine (`samples`: every sample and repair was tried; `whole-proof`: in hybrid mode,
+a whole-proof sample proved it before step search ran)."""
 
 OnAttempt = Callable[["ProofAttempt"], None]
 
@@ -50,6 +52,7 @@ class ProofAttempt:
     trace: list[dict] = field(default_factory=list)
     root_state: str = ""  # the goals the search started from ("" when no search ran: cache, skip, error)
     decomposition: dict = field(default_factory=dict)  # set by search.decompose: sketches and pieces tried
+    whole_proof: dict = field(default_factory=dict)  # set by search.whole_proof: samples, rounds, verdicts
 
     def to_dict(self, with_trace: bool = False) -> dict:
         """A JSON-ready dict (the search trace only on request)."""

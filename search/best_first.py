@@ -14,9 +14,10 @@ import heapq
 import math
 from typing import TYPE_CHECKING
 
+from lean_prover.prover.policy import ask
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.heuristics import diversify, shape_penalty
-from lean_prover.search.tree import Node, SearchTree
+from lean_prover.search.tree import Node, SearchTree, step_contexts
 from lean_prover.search.types import BudgetMeter, ProbeEnv, Progress, SearchResult
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ def best_first_search(
         if (reason := meter.exhausted()) is not None:
             return tree.result(False, [], meter, reason)
         batch = [heapq.heappop(frontier)[2] for _ in range(min(config.nodes_per_call, len(frontier)))]
-        suggestions = policy.suggest([n.outcome.goals for n in batch], config.width)
+        suggestions = ask(policy, [n.outcome.goals for n in batch], config.width,
+                          step_contexts(policy, env, batch))
         pairs, origins = [], []
         for node, proposed in zip(batch, suggestions):
             node.expanded = True

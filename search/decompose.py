@@ -166,7 +166,7 @@ class Decomposer(ProverFacade):
     def ranked_sketches(self, theorem: Theorem) -> list[tuple[Sketch, float]]:
         """The planner's candidate sketches with their scores, best first (at most `max_sketches`)."""
         try:
-            candidates = self.planner.candidates(theorem.statement)
+            candidates = self.planner.candidates(theorem.statement, theorem.context)
             target = parse_statement(theorem.statement).target
         except StatementError:
             return []

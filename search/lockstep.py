@@ -22,7 +22,7 @@ from typing import Callable, Sequence, TypeVar
 
 from lean_prover.lean_env.batching import BatchingService
 from lean_prover.lean_env.theorem import Theorem
-from lean_prover.prover.policy import Policy, TacticSuggestion
+from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, uses_context
 from lean_prover.search.attempt import OnAttempt, ProofAttempt, Prover, ProverFacade, error_attempt
 from lean_prover.search.engines import BatchedEngines
 from lean_prover.search.prove import SearchProver
@@ -35,12 +35,14 @@ class LockedPolicy:
 
     def __init__(self, policy: Policy):
         self.policy = policy
+        self.uses_context = uses_context(policy)
         self._lock = threading.Lock()
 
-    def suggest(self, states: list[str], k: int) -> list[list[TacticSuggestion]]:
+    def suggest(self, states: list[str], k: int,
+                contexts: Sequence[StepContext] | None = None) -> list[list[TacticSuggestion]]:
         """The wrapped policy's suggestions."""
         with self._lock:
-            return self.policy.suggest(states, k)
+            return ask(self.policy, states, k, contexts)
 
     def complete(self, prompts: list[str], n: int, stop: str = "\n", max_new_tokens: int | None = None) -> list:
         """The wrapped model's completions (planner models)."""

@@ -15,9 +15,10 @@ from lean_prover.lean_env.tactic_guard import is_usable_tactic
 import math
 from typing import TYPE_CHECKING
 
+from lean_prover.prover.policy import ask
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.heuristics import diversify
-from lean_prover.search.tree import Node, SearchTree
+from lean_prover.search.tree import Node, SearchTree, step_contexts
 from lean_prover.search.types import BudgetMeter, ProbeEnv, Progress, SearchResult
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ def mcts_search(
         leaves = _select_leaves(tree.root, config)
         if not leaves:
             return tree.result(False, [], meter, "exhausted")
-        suggestions = policy.suggest([leaf.outcome.goals for leaf in leaves], config.width)
+        suggestions = ask(policy, [leaf.outcome.goals for leaf in leaves], config.width,
+                          step_contexts(policy, env, leaves))
         pairs, origins = [], []
         for leaf, proposed in zip(leaves, suggestions):
             leaf.expanded = True

@@ -18,8 +18,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from lean_prover.lean_env.theorem import Theorem
 from lean_prover.search.attempt import ProofAttempt, Prover
+from lean_prover.search.whole_proof import WholeProofEngine, WholeTask
 
 if TYPE_CHECKING:
     from lean_prover.prover.suite import Problem
@@ -55,11 +55,6 @@ def read_resumable_rows(path: Path, fingerprint: str) -> dict[str, dict]:
     return rows
 
 
-def problem_theorem(problem: "Problem") -> Theorem:
-    """The theorem to prove for a suite problem (its header as context)."""
-    return Theorem.from_statement(problem.lean_text("by sorry"), name=problem.name)
-
-
 class ResumableRun:
     """One resumable JSONL log (module docstring)."""
 
@@ -74,8 +69,9 @@ class ResumableRun:
 
     def prove(self, prover: Prover, problems: Sequence["Problem"], make_row: RowMaker,
               on_row: OnRow = lambda _r, _i, _n: None) -> None:
-        """Prove `problems` with `prover.prove_all`, appending `make_row(problem, attempt)` (with
-        the fingerprint) as each attempt ends; `on_row(row, done, total)` after each."""
+        """Prove `problems` with `prover.prove_all` (a whole-proof engine also shows the model each
+        problem's informal docstring), appending `make_row(problem, attempt)` (with the
+        fingerprint) as each attempt ends; `on_row(row, done, total)` after each."""
         if not problems:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +87,10 @@ class ResumableRun:
                 done[0] += 1
                 on_row(row, done[0], len(problems))
 
-            prover.prove_all([problem_theorem(p) for p in problems], record)
+            if isinstance(prover, WholeProofEngine):
+                prover.prove_tasks([WholeTask(p.theorem(), p.informal) for p in problems], record)
+            else:
+                prover.prove_all([p.theorem() for p in problems], record)
 
     def rows(self, problems: Sequence["Problem"]) -> list[dict]:
         """The finished rows of `problems`, in their order."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lean_prover.search.types import BudgetMeter, Outcome, SearchResult, StopReason, Verdict
+from lean_prover.prover.policy import Policy, StepContext, uses_context
+from lean_prover.search.types import BudgetMeter, Outcome, ProbeEnv, SearchResult, StopReason, Verdict
 
 
 @dataclass
@@ -87,3 +88,11 @@ class SearchTree:
         return SearchResult(proved, tactics, meter.expansions, meter.lean_calls, meter.probes,
                             round(meter.elapsed(), 3), reason, self.trace)
 
+
+def step_contexts(policy: Policy, env: ProbeEnv, nodes: list[Node]) -> list[StepContext] | None:
+    """What a policy that shows more than the state sees of each node (the theorem's name and the
+    tactic path to the node), or None for a policy that does not use it."""
+    if not uses_context(policy):
+        return None
+    name = getattr(env, "theorem_name", "")
+    return [StepContext(name, tuple(node.tactics())) for node in nodes]

@@ -106,3 +106,13 @@ def test_end_closes_one_scope_per_name_component():
     source = "namespace Outer\nnamespace Inner\nend Outer.Inner\ntheorem b : True := trivial\n" \
              "namespace A.B\nend B\ntheorem c : True := trivial\nend A\ntheorem d : True := trivial\n"
     assert [d.name for d in find_declarations(source)] == ["b", "A.c", "d"]
+
+
+def test_superscripts_are_symbols_and_absolute_values_are_not_alternatives():
+    # `¹` is a digit to `str.isdigit` but not a number to Lean (ProofNet: `f⁻¹' {0}`)
+    assert [t.text for t in code_tokens("f⁻¹' {0}")] == ["f", "⁻", "¹", "'", "{", "0", "}"]
+    source = ("theorem abs_sub (x y : Int) :\n  |x - y| ≤ |x| + |y| :=\nsorry\n"
+              "def f : Nat → Nat\n  | 0 => 1\n  | n + 1 => n\n")
+    first, second = find_declarations(source)
+    assert source[first.assign_start:first.body_start] == ":=" and [t.text for t in first.body_tokens()] == ["sorry"]
+    assert source[second.assign_start:].startswith("| 0 => 1")
