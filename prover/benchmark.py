@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from lean_prover.lean_env.dojo import Theorem
 from lean_prover.prover import __version__
 from lean_prover.prover.suite import Problem
-from lean_prover.search.baseline import AUTOMATION_TACTICS, run_baseline
-from lean_prover.search.prove import ProofAttempt, Prover
+from lean_prover.search.baseline import AUTOMATION_TACTICS, problem_theorem, run_baseline
+from lean_prover.search.portfolio import theorem_key
+from lean_prover.search.prove import ProofAttempt, Prover, prepare_first_pass
 
 RESULTS = "results.jsonl"
 REPORT = "report.md"
@@ -84,6 +84,10 @@ def run_benchmark(
     finished = load_finished(out_dir, info)
     todo = [p for p in problems if p.name not in finished]
     automation = run_baseline(prover.toolchain, todo) if baseline and todo else {}
+    theorems = {p.name: problem_theorem(p) for p in todo}
+    # The first pass reuses the baseline's automation run: the prover starts from what it proved.
+    prepare_first_pass(prover, list(theorems.values()),
+                       {theorem_key(theorems[name]): result for name, result in automation.items()} or None)
     path = out_dir / RESULTS
     _drop_partial_line(path)
     by_name, already = {p.name: p for p in todo}, len(finished)
@@ -105,8 +109,7 @@ def run_benchmark(
             on_row(row, len(finished) - already, len(todo))
 
         if hasattr(prover, "prove_all"):  # a worker pool (search.workers): rows in the order they finish
-            theorems = [Theorem.from_statement(p.lean_text("by sorry"), name=p.name) for p in todo]
-            prover.prove_all(theorems, lambda attempt: record(by_name[attempt.name], attempt))
+            prover.prove_all(list(theorems.values()), lambda attempt: record(by_name[attempt.name], attempt))
         else:
             for problem in todo:
                 record(problem, _attempt(prover, problem))
@@ -115,7 +118,7 @@ def run_benchmark(
 
 def _attempt(prover: Prover, problem: Problem) -> ProofAttempt:
     try:
-        return prover.prove(Theorem.from_statement(problem.lean_text("by sorry"), name=problem.name))
+        return prover.prove(problem_theorem(problem))
     except Exception as exc:  # one problem's failure must not end the run
         return ProofAttempt(problem.name, "error", detail=f"{type(exc).__name__}: {exc}")
 

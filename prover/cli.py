@@ -15,6 +15,7 @@ from lean_prover.lean_env.verify import CheckOptions, FileResult, check_files, d
 from lean_prover.prover.benchmark import BenchmarkError, RunInfo, run_benchmark, summary, summary_table, write_report
 from lean_prover.prover.model_config import ModelsConfig
 from lean_prover.prover.models import load_critic, load_policy
+from lean_prover.prover.library_cli import add_library_options, add_premises_parser, library_fingerprint, library_settings
 from lean_prover.prover.suggest_cli import add_suggest_parser
 from lean_prover.prover.suite import SuiteError, load_suite
 from lean_prover.search.cache import ProofCache
@@ -139,8 +140,10 @@ def _prover(args: argparse.Namespace, toolchain: Toolchain, base_only: bool = Fa
         from lean_prover.lean_env.session import LeanSession
 
         session = LeanSession(toolchain)
+    first_pass, candidates, retriever = library_settings(args, toolchain, _progress)
     prover = Prover(toolchain, policy, _search_config(args), critic, cache, progress=status,
-                    tactic_timeout_s=args.timeout, session=session)
+                    tactic_timeout_s=args.timeout, session=session, first_pass=first_pass,
+                    candidates=candidates, retriever=retriever)
     return Decomposer(prover, max_depth=args.max_depth) if args.decompose and not base_only else prover
 
 
@@ -177,7 +180,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
     def shown(attempt: ProofAttempt) -> None:
         if not args.json:
             _progress(f"{attempt.name}: {attempt.status.replace('_', ' ')} ({attempt.time_s:.1f} s, "
-                      f"{attempt.expansions} expansions)")
+                      f"{attempt.expansions} expansions)" + (f": {attempt.detail}" if attempt.status == "error" else ""))
 
     if args.statement:
         try:
@@ -212,7 +215,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
     else:
         print(f"{'theorem':36} {'result':11} {'time s':>7} {'expansions':>10} {'Lean calls':>10}")
         for a in report.attempts:
-            print(f"{a.name[:36]:36} {a.status.replace('_', ' '):11} {a.time_s:7.1f} {a.expansions:10d} {a.lean_calls:10d}")
+            print(f"{a.name[:36]:36} {a.status.replace('_', ' '):11} {a.time_s:7.1f} {a.expansions:10d} {a.lean_calls:10d}"
+                  + (f"  {a.detail}" if a.status == "error" else ""))
         final = report.final_check
         print(f"wrote {output}; re-check: {final.status if final else 'not run'}"
               + (f" ({final.detail})" if final and final.detail else ""))
@@ -246,7 +250,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     out = Path(args.out)
     info = RunInfo(args.suite, args.split or "all", {"algorithm": args.search, "width": args.width,
                    "budget": args.budget, "max_lean_calls": args.max_lean_calls, "time_limit": args.time_limit,
-                   **({"decompose": True, "max_depth": args.max_depth} if args.decompose else {})},
+                   **({"decompose": True, "max_depth": args.max_depth} if args.decompose else {}),
+                   **library_fingerprint(args)},
                    _model_label(args), args.seed, toolchain.version())
 
     def row_done(row: dict, index: int, total: int) -> None:
@@ -352,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument("--decompose", action=argparse.BooleanOptionalAction, default=True,
                        help="when direct search fails, split the theorem with planner sketches (on)")
     _add_search_options(prove)
+    add_library_options(prove)
     prove.set_defaults(func=cmd_prove)
 
     bench = sub.add_parser("bench", parents=[common], help="run the prover over a theorem suite")
@@ -363,9 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--decompose", action=argparse.BooleanOptionalAction, default=False,
                        help="when direct search fails, split the theorem with planner sketches (off)")
     _add_search_options(bench)
+    add_library_options(bench)
     bench.set_defaults(func=cmd_bench)
 
     add_suggest_parser(sub, common)
+    add_premises_parser(sub, common)
     add_train_parser(sub, common)
     return parser
 

@@ -58,7 +58,10 @@ class LockstepPool(ProverFacade):
 
     def prove_all(self, theorems: Sequence[Theorem],
                   on_attempt: Callable[[ProofAttempt], None] = lambda _a: None) -> list[ProofAttempt]:
-        """Every theorem's attempt, `on_attempt` called as each finishes; returned in input order."""
+        """Every theorem's attempt, `on_attempt` called as each finishes; returned in input order.
+        The prover's first pass (one-shot automation, root suggestions) runs for all theorems
+        together first (search.prove.Prover.prepare)."""
+        self.prover.prepare(list(theorems))
         attempts: list[ProofAttempt | None] = [None] * len(theorems)
         lock = threading.Lock()
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import tempfile
+import threading
 import time
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -15,16 +17,19 @@ from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file
 from lean_prover.search.best_first import best_first_search
 from lean_prover.search.cache import ProofCache
+from lean_prover.search.candidates import CandidateSettings, CandidateSource, SuggestionMemory
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.dojo_env import DojoProbeEnv
 from lean_prover.search.mcts import mcts_search
-from lean_prover.search.types import Progress
+from lean_prover.search.portfolio import FirstPass, FirstPassResult, FirstPassSettings, run_first_pass, theorem_key
+from lean_prover.search.types import Budget, Progress
 
 if TYPE_CHECKING:
     from lean_prover.lean_env.batching import BatchingService
     from lean_prover.lean_env.session import LeanSession
     from lean_prover.prover.critic import Critic
     from lean_prover.prover.policy import Policy
+    from lean_prover.prover.premises import PremiseRetriever
 
 
 @dataclass
@@ -73,13 +78,44 @@ class ProverFacade:
         return self.prover.tactic_timeout_s
 
 
+class FirstPassStore:
+    """First-pass results (search.portfolio) shared by a prover and its replicas: per theorem,
+    and Lean's root-state suggestions in a :class:`search.candidates.SuggestionMemory`."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, FirstPassResult] = {}
+        self.memory = SuggestionMemory()
+        self._lock = threading.Lock()
+
+    def add(self, first: FirstPass) -> None:
+        """Keep a first pass's results and suggestions."""
+        with self._lock:
+            self.results.update(first.results)
+        for goals, suggestions in first.suggestions.items():
+            self.memory.put(goals, suggestions)
+
+    def get(self, theorem: Theorem) -> FirstPassResult | None:
+        """The first pass of `theorem` (in its context), if one was run."""
+        with self._lock:
+            return self.results.get(theorem_key(theorem))
+
+
 class Prover:
-    """Searches for proofs of theorems with one policy, critic, search configuration and cache."""
+    """Searches for proofs of theorems with one policy, critic, search configuration and cache.
+
+    With `first_pass` settings, a theorem is first tried with Lean's one-shot automation (and
+    its root state asked for Lean's suggestions) — in one shared Lean run for many theorems when
+    :meth:`prepare` was called with them, else alone — and a proof found there is re-checked and
+    returned before any search; the Lean runs it took count against the search's Lean-call
+    budget. `candidates` adds Lean's suggestions and premises to the policy's candidates in the
+    search (`retriever` answers premise queries)."""
 
     def __init__(self, toolchain: Toolchain, policy: "Policy", config: SearchConfig,
                  critic: "Critic | None" = None, cache: ProofCache | None = None,
                  progress: Progress | None = None, tactic_timeout_s: float = 300.0,
-                 session: "LeanSession | None" = None, batching: "BatchingService | None" = None):
+                 session: "LeanSession | None" = None, batching: "BatchingService | None" = None,
+                 first_pass: FirstPassSettings | None = None, candidates: CandidateSettings = CandidateSettings(),
+                 retriever: "PremiseRetriever | None" = None):
         self.toolchain, self.policy, self.config = toolchain, policy, config
         self.critic, self.cache, self.progress = critic, cache, progress
         self.tactic_timeout_s = tactic_timeout_s
@@ -87,6 +123,20 @@ class Prover:
         self.batching = batching  # shared Lean runs with concurrent searches (lean_env.batching)
         if session is not None and batching is not None:
             raise ValueError("a prover uses a session or a batching service, not both")
+        self.first_pass_settings, self.candidates, self.retriever = first_pass, candidates, retriever
+        self.first_passes = FirstPassStore()  # shared with replicas (`replace` copies the reference)
+
+    def prepare(self, theorems: list[Theorem], automation: dict[str, FirstPassResult] | None = None,
+                progress=lambda _m: None) -> None:
+        """Run the first pass for all `theorems` at once (one Lean run per context and step), so
+        that each theorem's proof attempt finds it done. `automation`: portfolio results already
+        computed (by theorem key). Nothing to do without first-pass settings."""
+        if self.first_pass_settings is None:
+            return
+        todo = [t for t in theorems if self.first_passes.get(t) is None]
+        if todo:
+            self.first_passes.add(run_first_pass(self.toolchain, todo, self._first_pass_settings(), automation,
+                                                 progress))
 
     def replace(self, **changes) -> "Prover":
         """A copy with some attributes changed (e.g. `policy`, `batching`, `cache`)."""
@@ -104,7 +154,31 @@ class Prover:
         attempt.time_s = round(time.monotonic() - started, 3)
         return attempt
 
+    def _first_pass_settings(self) -> FirstPassSettings:
+        settings = self.first_pass_settings or FirstPassSettings()
+        if self.candidates.suggestion_tactics and not settings.suggestion_tactics:
+            settings = dataclasses.replace(settings, suggestion_tactics=self.candidates.suggestion_tactics,
+                                           suggestion_heartbeats=self.candidates.suggestion_heartbeats)
+        return settings
+
+    def _first_pass(self, theorem: Theorem) -> FirstPassResult | None:
+        if self.first_pass_settings is None:
+            return None
+        known = self.first_passes.get(theorem)
+        if known is None:
+            with self.lean_gate():
+                self.first_passes.add(run_first_pass(self.toolchain, [theorem], self._first_pass_settings()))
+            known = self.first_passes.get(theorem)
+        return known
+
     def _attempt(self, theorem: Theorem) -> ProofAttempt:
+        first = self._first_pass(theorem)
+        charged = first.lean_calls if first is not None else 0
+        if first is not None and first.proof is not None:
+            if self.verify(theorem, first.proof):
+                return ProofAttempt(theorem.name, "proved", first.proof, tactics=_script_tactics(first.proof),
+                                    lean_calls=charged, stop_reason="first pass",
+                                    detail=f"one-shot automation: {', '.join(first.solved_by)}")
         engine = None
         if self.session is not None:
             from lean_prover.lean_env.session import SessionEngine
@@ -127,9 +201,16 @@ class Prover:
                     return ProofAttempt(theorem.name, "skipped", stop_reason="cached failure",
                                         detail="a search with at least this budget failed before")
             search = mcts_search if self.config.algorithm == "mcts" else best_first_search
-            result = search(DojoProbeEnv(dojo, initial), self.policy, self.config, self.critic, self.progress)
+            config = self.config
+            if charged:
+                budget = config.budget
+                config = dataclasses.replace(config, budget=Budget(budget.max_expansions,
+                                                                   max(0, budget.max_lean_calls - charged),
+                                                                   budget.max_time_s))
+            result = search(DojoProbeEnv(dojo, initial), self.policy, config, self.critic, self.progress,
+                            self._source(theorem))
         attempt = ProofAttempt(theorem.name, "not_proved", tactics=result.tactics, expansions=result.expansions,
-                               lean_calls=result.lean_calls, probes=result.probes,
+                               lean_calls=result.lean_calls + charged, probes=result.probes,
                                stop_reason=result.stop_reason, trace=result.trace)
         if result.proved:
             proof = render_script(result.tactics)
@@ -142,6 +223,14 @@ class Prover:
         elif self.cache is not None and result.stop_reason != "time":
             self.cache.record_failure(initial.pp, result.expansions, result.time_s, result.lean_calls)
         return attempt
+
+    def _source(self, theorem: Theorem) -> CandidateSource | None:
+        """The search's extra candidates (Lean's suggestions, premises), or None when none are asked."""
+        if not self.candidates.enabled:
+            return None
+        return CandidateSource(self.candidates, self.toolchain, theorem, self.first_passes.memory, self.cache,
+                               self.retriever if self.candidates.premises > 0 else None, self.lean_gate,
+                               self.tactic_timeout_s)
 
     def lean_gate(self):
         """A context for Lean work of this prover's own outside its probes (sketch checks): with
@@ -161,3 +250,17 @@ class Prover:
             path.write_text(theorem.lean_text(proof), encoding="utf-8")
             result = check_file(self.toolchain, path, CheckOptions(timeout_s=self.tactic_timeout_s))
         return result.theorem_proved(theorem.name) and not any(m["severity"] == "error" for m in result.messages)
+
+
+def prepare_first_pass(prover: object, theorems: list[Theorem], automation: dict[str, FirstPassResult] | None = None,
+                       progress=lambda _m: None) -> None:
+    """Run the first pass of `theorems` together, on `prover` or the prover it wraps
+    (`Decomposer`, `LockstepPool`); pools of processes (workers, Ray) run it per theorem."""
+    target = prover if isinstance(prover, Prover) else getattr(prover, "prover", None)
+    if isinstance(target, Prover):
+        target.prepare(theorems, automation, progress)
+
+
+def _script_tactics(proof: str) -> list[str]:
+    """The tactics of a `by` block written by :func:`lean_env.results.render_script` (one per line)."""
+    return [line.strip() for line in proof.split("\n")[1:] if line.strip()]

@@ -10,7 +10,7 @@ from typing import Callable
 from lean_prover.lean_env.dojo import Theorem
 from lean_prover.lean_env.source import Declaration, find_declarations, split_statement
 from lean_prover.lean_env.verify import CheckOptions, FileResult, check_file, read_lean_source
-from lean_prover.search.prove import ProofAttempt, Prover
+from lean_prover.search.prove import ProofAttempt, Prover, prepare_first_pass
 
 
 @dataclass
@@ -57,9 +57,11 @@ def prove_file(prover: Prover, path: Path, output: Path,
     source = read_lean_source(path)
     report = FileProof(str(path), str(output))
     names = [d.name for d in sorry_theorems(source)]
+    theorems = [Theorem.from_source(source, name, str(path)) for name in names]
     if hasattr(prover, "prove_all"):
-        theorems = [Theorem.from_source(source, name, str(path)) for name in names]
         report.attempts = prover.prove_all(theorems, on_attempt)
+    else:
+        prepare_first_pass(prover, theorems)  # one-shot automation for all of them in one Lean run
     current = source
     for index, name in enumerate(names):
         if index >= len(report.attempts):
