@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--problems-per-round", type=int, default=40, help="new core dev problems a round")
+    parser.add_argument("--pool-per-round", type=int, default=0,
+                        help="new pool statements a round (library lemmas restated, synthetic families)")
     parser.add_argument("--eval-limit", type=int, default=40, help="held-out problems (core test)")
     parser.add_argument("--width", type=int, default=1, help="tactics per state at evaluation")
     parser.add_argument("--nodes-per-call", type=int, default=1, help="states per Lean call at evaluation")
@@ -105,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         suite=str(suite), split="dev", eval_split="test", limit=args.rounds * args.problems_per_round,
         eval_limit=args.eval_limit, rounds=args.rounds, search=search,
         collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call),
-        problems_per_round=args.problems_per_round, concurrency=args.concurrency, retrain_every=args.retrain_every,
+        problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round,
+        concurrency=args.concurrency, retrain_every=args.retrain_every,
         confidence_threshold=args.confidence_threshold,
         sft=SFTSettings(threads=1))
     started = time.monotonic()

@@ -59,6 +59,18 @@ def is_suggestion_tactic(tactic: str) -> bool:
     return _SUGGESTION_RE.search(mask_comments_and_strings(tactic)) is not None
 
 
+def library_names(tactic: str) -> list[str]:
+    """Names a tactic uses that look like library theorems: dotted names under a capitalised
+    namespace (`Nat.le_of_dvd`, `List.length_append`; `h.1`, `hx.mp` are not), without a
+    trailing `.mp`/`.mpr`/`.1`/`.2`/`.symm`."""
+    found: list[str] = []
+    for name in re.findall(r"(?<![\w.'])[A-Z][\w']*(?:\.[\w'!?]+)+", tactic):
+        name = re.sub(r"\.(mp|mpr|1|2|symm|le|ge|trans)$", "", name)
+        if name not in found:
+            found.append(name)
+    return found
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """One concrete tactic Lean suggested: the tactic, the suggestion tactic that printed it,

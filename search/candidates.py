@@ -29,7 +29,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, ContextManager
 
-from lean_prover.lean_env.suggestions import Suggestion, SuggestionQuery, query_suggestions
+from lean_prover.lean_env.suggestions import Suggestion, SuggestionQuery, library_names, query_suggestions
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.prover.policy import TacticSuggestion
@@ -113,7 +113,8 @@ class CandidateSource:
         lean = self._lean_suggestions(nodes) if self.settings.suggestion_tactics else ([[] for _ in nodes], 0)
         extra = []
         for node, found in zip(nodes, lean[0]):
-            candidates = [TacticSuggestion(s.tactic, math.log(lean_score(s)), "lean", ()) for s in found]
+            candidates = [TacticSuggestion(s.tactic, math.log(lean_score(s)), "lean", tuple(library_names(s.tactic)))
+                          for s in found]
             if self.retriever is not None and self.settings.premises > 0:
                 retrieved = self.retriever.retrieve(node.outcome.goals, self.settings.premises, self.imports)
                 from lean_prover.prover.premises import premise_tactics

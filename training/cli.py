@@ -91,6 +91,8 @@ def cmd_expert_iteration(args: argparse.Namespace) -> int:
 
     if args.rounds < 1 or (args.limit is not None and args.limit < 1) or (args.eval_limit is not None and args.eval_limit < 1):
         raise TrainCommandError("--rounds, --limit and --eval-limit must be at least 1")
+    if args.pool_per_round < 0:
+        raise TrainCommandError("--pool-per-round must be at least 0")
     if args.concurrency < 1 or args.lean_processes < 1 or (args.problems_per_round is not None and args.problems_per_round < 1):
         raise TrainCommandError("--concurrency, --lean-processes and --problems-per-round must be at least 1")
     search = _search_config(args)
@@ -100,7 +102,7 @@ def cmd_expert_iteration(args: argparse.Namespace) -> int:
         suite=args.suite, split=args.split, eval_split=None if args.eval_split == "none" else args.eval_split,
         limit=args.limit, eval_limit=args.eval_limit, rounds=args.rounds, search=search,
         collect_search=_collect_config(args, search), problems_per_round=args.problems_per_round,
-        concurrency=args.concurrency, lean_processes=args.lean_processes,
+        pool_per_round=args.pool_per_round, concurrency=args.concurrency, lean_processes=args.lean_processes,
         base_model=str(args.base_model or ""), generation=_generation(args), model_weight=args.model_weight,
         retrain_every=args.retrain_every, confidence_threshold=args.confidence_threshold, prune=not args.no_prune,
         seed_references=args.seed_references,
@@ -179,6 +181,9 @@ def add_train_parser(subparsers, common_parent: argparse.ArgumentParser):
                     "(default: --width; evaluation always uses --width)")
     ei.add_argument("--collect-nodes-per-call", type=int, metavar="N",
                     help="states per Lean round trip in the training-split search (default: --nodes-per-call)")
+    ei.add_argument("--pool-per-round", type=int, default=0, metavar="M",
+                    help="new statements a round besides the suite's: library lemmas from the premise index "
+                         "restated, and synthetic arithmetic and logic (0)")
     ei.add_argument("--problems-per-round", type=int, metavar="N",
                     help="search N new training problems each round (default: all of them in round 1)")
     ei.add_argument("--concurrency", type=int, default=8, metavar="N",

@@ -7,7 +7,11 @@ Each round r = 1 … R:
    model, or the prior alone while no model has been accepted), with the collection settings
    (`collect_search`, default `search`; a wider search finds more proofs to learn from). With
    `problems_per_round` = N, round r searches the first r·N training problems (N new ones and
-   the earlier rounds' unsolved ones), so every round brings new problems; `concurrency`
+   the earlier rounds' unsolved ones), so every round brings new problems; with
+   `pool_per_round` = M, each round also adds M new statements of its own (`round_R/pool.jsonl`,
+   :func:`training.curriculum.build_pool`: half library lemmas from the premise index restated
+   under hidden names — a fresh slice each round — and a quarter each of synthetic arithmetic and
+   logic with the round as seed; all checked by Lean, none overlapping `core`); `concurrency`
    searches run at once sharing Lean runs (:mod:`search.lockstep`; results do not change);
 2. **collect** the steps of the proof paths found (:mod:`training.data`);
 3. **filter** them (:mod:`training.filters`): untrainable tactics, steps that change nothing,
@@ -90,6 +94,7 @@ class ExpertIterationConfig:
     problems_per_round: int | None = None  # new training problems searched per round (None: all in round 1)
     concurrency: int = 1  # searches at once, sharing Lean runs (lean_env.batching); results are unchanged
     lean_processes: int = 2  # Lean processes at once when concurrency > 1
+    pool_per_round: int = 0  # new pool statements a round: library lemmas restated and synthetic families
 
     def fingerprint(self) -> str:
         """A hash of everything but `rounds`, `concurrency` and `lean_processes` (a run may be
@@ -211,7 +216,7 @@ class ExpertIteration:
         steps, report = drop_no_progress(steps)
         reports.append(report)
         if self.config.prune:
-            statements = {p.name: p.statement for p in self.train}
+            statements = {p.name: p.statement for p in self._train_through(int(folder.name[6:]))}
             steps, report = prune_redundant(steps, statements, self.toolchain, timeout_s=self.config.tactic_timeout_s)
             reports.append(report)
         steps, report = drop_confident(steps, policy, self.config.confidence_threshold, self._collect.width)
@@ -282,10 +287,29 @@ class ExpertIteration:
         return self.config.collect_search or self.config.search
 
     def _train_through(self, index: int) -> list[Problem]:
-        """The training problems of rounds 1 … `index` (`problems_per_round` new ones a round)."""
-        if self.config.problems_per_round is None:
-            return self.train
-        return self.train[: index * self.config.problems_per_round]
+        """The training problems of rounds 1 … `index` (`problems_per_round` new ones a round),
+        and the pool statements of those rounds (`pool_per_round`)."""
+        problems = self.train if self.config.problems_per_round is None \
+            else self.train[: index * self.config.problems_per_round]
+        pool = {p.name: p for r in range(1, index + 1) for p in self._round_pool(r)}
+        return problems + [p for name, p in pool.items() if name not in {q.name for q in problems}]
+
+    def _round_pool(self, index: int) -> list[Problem]:
+        """Round `index`'s own new statements (built once, then read from `round_R/pool.jsonl`)."""
+        count = self.config.pool_per_round
+        if count <= 0:
+            return []
+        path = self.out / f"round_{index}" / "pool.jsonl"
+        if not path.is_file():
+            from lean_prover.lean_env.library_index import load_or_build_index
+            from lean_prover.training.curriculum import build_pool, index_lemma_names
+
+            premises = load_or_build_index(self.toolchain).premises
+            names = index_lemma_names(premises, index, count - 2 * (count // 4))
+            report = build_pool(self.toolchain, path, arithmetic=count // 4, logic=count // 4, seed=index,
+                                names=names)
+            self.on_event("pool", {"round": index, **report.to_dict()})
+        return load_suite(str(path))
 
     def _prover(self, policy, config: SearchConfig) -> Prover:
         critic = ShapeCritic() if config.algorithm in ("critic-bfs", "mcts") else None
