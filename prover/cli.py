@@ -15,6 +15,7 @@ from lean_prover.lean_env.verify import CheckOptions, FileResult, check_files, d
 from lean_prover.prover.benchmark import BenchmarkError, RunInfo, run_benchmark, summary, summary_table, write_report
 from lean_prover.prover.model_config import ModelsConfig
 from lean_prover.prover.models import load_critic, load_policy
+from lean_prover.lean_env.library_index import project_roots
 from lean_prover.prover.library_cli import add_library_options, add_premises_parser, library_fingerprint, library_settings
 from lean_prover.prover.suggest_cli import add_suggest_parser
 from lean_prover.prover.suite import SuiteError, load_suite
@@ -164,8 +165,10 @@ def _pool(args: argparse.Namespace, toolchain: Toolchain):
         return None
     if args.engine == "session":
         raise LeanEnvError("--engine session runs in one process: use it without --workers/--ray-address")
+    first_pass, candidates, _retriever = library_settings(args, toolchain, _progress, load_retriever=False)
     spec = ProverSpec(toolchain, _search_config(args), ModelsConfig.from_yaml(args.model) if args.model else None,
-                      args.cache, args.timeout, args.decompose, args.max_depth)
+                      args.cache, args.timeout, args.decompose, args.max_depth, first_pass, candidates,
+                      project_roots(args.project))
     if args.ray_address:
         return RayPool(spec, args.ray_address, workers=args.workers if args.workers > 1 else None,
                        retries=args.retries)

@@ -57,10 +57,12 @@ def suggestion_tactics(text: str) -> tuple[str, ...]:
     return tactics
 
 
-def library_settings(args: argparse.Namespace, toolchain: Toolchain,
-                     progress: Callable[[str], None]) -> tuple[FirstPassSettings | None, CandidateSettings,
-                                                              PremiseRetriever | None]:
-    """The prover's first-pass settings, candidate settings and premise retriever from the options."""
+def library_settings(args: argparse.Namespace, toolchain: Toolchain, progress: Callable[[str], None],
+                     load_retriever: bool = True) -> tuple[FirstPassSettings | None, CandidateSettings,
+                                                           PremiseRetriever | None]:
+    """The prover's first-pass settings, candidate settings and premise retriever from the options
+    (the retriever only with `load_retriever`: worker processes load their own; the index is built
+    here first either way, once)."""
     if args.suggest_depth < 0 or args.suggest_states < 0 or args.premises < 0:
         raise LeanEnvError("--suggest-depth, --suggest-states and --premises must be at least 0")
     tactics = suggestion_tactics(args.suggest)
@@ -69,7 +71,7 @@ def library_settings(args: argparse.Namespace, toolchain: Toolchain,
     retriever = None
     if args.premises > 0:
         index = load_or_build_index(toolchain, project_roots(args.project), progress=progress)
-        retriever = PremiseRetriever(index)
+        retriever = PremiseRetriever(index) if load_retriever else None
     return first, candidates, retriever
 
 

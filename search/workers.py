@@ -35,9 +35,12 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Callable, Protocol
 
+from lean_prover.lean_env.library_index import DEFAULT_ROOTS
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
+from lean_prover.search.candidates import CandidateSettings
 from lean_prover.search.config import SearchConfig
+from lean_prover.search.portfolio import FirstPassSettings
 from lean_prover.search.prove import ProofAttempt, Prover
 
 _PR_SET_PDEATHSIG = 1
@@ -65,6 +68,9 @@ class ProverSpec:
     tactic_timeout_s: float = 300.0
     decompose: bool = False
     max_depth: int = 1
+    first_pass: FirstPassSettings | None = None  # one-shot automation first (per theorem in a worker)
+    candidates: CandidateSettings = CandidateSettings()  # Lean's suggestions and premises as candidates
+    premise_roots: tuple[str, ...] = DEFAULT_ROOTS  # the premise index the worker loads (when premises > 0)
 
     def __call__(self) -> TheoremProver:
         """A fresh prover (policy, critic, cache connection) for this process."""
@@ -76,7 +82,14 @@ class ProverSpec:
         policy = load_policy(models.policy)
         critic = load_critic(models.critic) if self.config.algorithm in ("critic-bfs", "mcts") else None
         cache = ProofCache(self.cache_path) if self.cache_path else None
-        prover = Prover(self.toolchain, policy, self.config, critic, cache, tactic_timeout_s=self.tactic_timeout_s)
+        retriever = None
+        if self.candidates.premises > 0:
+            from lean_prover.lean_env.library_index import load_or_build_index
+            from lean_prover.prover.premises import PremiseRetriever
+
+            retriever = PremiseRetriever(load_or_build_index(self.toolchain, self.premise_roots))
+        prover = Prover(self.toolchain, policy, self.config, critic, cache, tactic_timeout_s=self.tactic_timeout_s,
+                        first_pass=self.first_pass, candidates=self.candidates, retriever=retriever)
         if not self.decompose:
             return prover
         from lean_prover.search.decompose import Decomposer
