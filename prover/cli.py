@@ -165,7 +165,7 @@ def _pool(args: argparse.Namespace, toolchain: Toolchain):
         return None
     if args.engine == "session":
         raise LeanEnvError("--engine session runs in one process: use it without --workers/--ray-address")
-    first_pass, candidates, _retriever = library_settings(args, toolchain, _progress, load_retriever=False)
+    first_pass, candidates, _retriever = library_settings(args, toolchain, _progress)
     spec = ProverSpec(toolchain, _search_config(args), ModelsConfig.from_yaml(args.model) if args.model else None,
                       args.cache, args.timeout, args.decompose, args.max_depth, first_pass, candidates,
                       project_roots(args.project))

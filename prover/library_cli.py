@@ -19,7 +19,7 @@ from lean_prover.lean_env.errors import LeanEnvError
 from lean_prover.lean_env.library_index import load_or_build_index, project_roots
 from lean_prover.lean_env.suggestions import SUGGESTION_TACTICS
 from lean_prover.lean_env.toolchain import Toolchain
-from lean_prover.prover.premises import PremiseRetriever, augmented_state
+from lean_prover.prover.premises import LazyRetriever, PremiseRetriever, augmented_state
 from lean_prover.prover.suggest_cli import read_goal
 from lean_prover.search.candidates import CandidateSettings
 from lean_prover.search.portfolio import FirstPassSettings
@@ -57,12 +57,11 @@ def suggestion_tactics(text: str) -> tuple[str, ...]:
     return tactics
 
 
-def library_settings(args: argparse.Namespace, toolchain: Toolchain, progress: Callable[[str], None],
-                     load_retriever: bool = True) -> tuple[FirstPassSettings | None, CandidateSettings,
-                                                           PremiseRetriever | None]:
+def library_settings(args: argparse.Namespace, toolchain: Toolchain,
+                     progress: Callable[[str], None]) -> tuple[FirstPassSettings | None, CandidateSettings,
+                                                              LazyRetriever | None]:
     """The prover's first-pass settings, candidate settings and premise retriever from the options
-    (the retriever only with `load_retriever`: worker processes load their own; the index is built
-    here first either way, once)."""
+    (the retriever loads, or builds, the index on its first query)."""
     if args.suggest_depth < 0 or args.suggest_states < 0 or args.premises < 0:
         raise LeanEnvError("--suggest-depth, --suggest-states and --premises must be at least 0")
     tactics = suggestion_tactics(args.suggest)
@@ -70,8 +69,8 @@ def library_settings(args: argparse.Namespace, toolchain: Toolchain, progress: C
     first = FirstPassSettings(suggestion_tactics=tactics) if args.first_pass else None
     retriever = None
     if args.premises > 0:
-        index = load_or_build_index(toolchain, project_roots(args.project), progress=progress)
-        retriever = PremiseRetriever(index) if load_retriever else None
+        roots = project_roots(args.project)
+        retriever = LazyRetriever(lambda: PremiseRetriever(load_or_build_index(toolchain, roots, progress=progress)))
     return first, candidates, retriever
 
 

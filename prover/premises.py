@@ -28,7 +28,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 
@@ -151,6 +151,22 @@ class PremiseRetriever:
         top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
         ranked = sorted(top, key=lambda i: (-scores[i], self.index.premises[i].name))
         return [Retrieved(self.index.premises[i], float(scores[i])) for i in ranked if scores[i] > 0]
+
+
+class LazyRetriever:
+    """A :class:`PremiseRetriever` built on its first query (building the index can take minutes
+    on the embedded Lean; a run whose theorems all fall to the first pass never needs it)."""
+
+    def __init__(self, load: Callable[[], PremiseRetriever]):
+        self._load, self._retriever = load, None
+        self._lock = threading.Lock()
+
+    def retrieve(self, state: str, k: int = 8, imports: Iterable[str] = ()) -> list[Retrieved]:
+        """The loaded retriever's answer."""
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = self._load()
+        return self._retriever.retrieve(state, k, imports)
 
 
 def conclusion(statement: str) -> str:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from lean_prover.lean_env.session import LeanSession
     from lean_prover.prover.critic import Critic
     from lean_prover.prover.policy import Policy
-    from lean_prover.prover.premises import PremiseRetriever
+    from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
 
 
 @dataclass
@@ -115,7 +115,7 @@ class Prover:
                  progress: Progress | None = None, tactic_timeout_s: float = 300.0,
                  session: "LeanSession | None" = None, batching: "BatchingService | None" = None,
                  first_pass: FirstPassSettings | None = None, candidates: CandidateSettings = CandidateSettings(),
-                 retriever: "PremiseRetriever | None" = None):
+                 retriever: "PremiseRetriever | LazyRetriever | None" = None):
         self.toolchain, self.policy, self.config = toolchain, policy, config
         self.critic, self.cache, self.progress = critic, cache, progress
         self.tactic_timeout_s = tactic_timeout_s

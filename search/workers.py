@@ -85,9 +85,9 @@ class ProverSpec:
         retriever = None
         if self.candidates.premises > 0:
             from lean_prover.lean_env.library_index import load_or_build_index
-            from lean_prover.prover.premises import PremiseRetriever
+            from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
 
-            retriever = PremiseRetriever(load_or_build_index(self.toolchain, self.premise_roots))
+            retriever = LazyRetriever(lambda: PremiseRetriever(load_or_build_index(self.toolchain, self.premise_roots)))
         prover = Prover(self.toolchain, policy, self.config, critic, cache, tactic_timeout_s=self.tactic_timeout_s,
                         first_pass=self.first_pass, candidates=self.candidates, retriever=retriever)
         if not self.decompose:
