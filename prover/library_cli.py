@@ -28,22 +28,24 @@ DEFAULT_SUGGEST = "exact?,rw?"
 DEFAULT_PREMISES = 4
 
 
-def add_library_options(parser: argparse.ArgumentParser, first_pass_default: bool = True) -> None:
-    """The first-pass, suggestion and premise options of `prove` and `bench`."""
+def add_library_options(parser: argparse.ArgumentParser, first_pass_default: bool = True,
+                        suggest_default: str = DEFAULT_SUGGEST, premises_default: int = DEFAULT_PREMISES) -> None:
+    """The first-pass, suggestion and premise options of `prove`, `bench` (defaults on) and
+    `train expert-iteration` (defaults off)."""
     parser.add_argument("--first-pass", action=argparse.BooleanOptionalAction, default=first_pass_default,
                         help="try Lean's one-shot automation (intros; omega/grind/decide/simp_all) on every "
-                             "theorem first, in one shared Lean run (on)")
-    parser.add_argument("--suggest", default=DEFAULT_SUGGEST, metavar="TACTICS",
+                             f"theorem first, in one shared Lean run ({'on' if first_pass_default else 'off'})")
+    parser.add_argument("--suggest", default=suggest_default, metavar="TACTICS",
                         help=f"Lean suggestion tactics whose concrete tactics become candidates, comma-separated, "
-                             f"from {', '.join(SUGGESTION_TACTICS)}; `none` for none ({DEFAULT_SUGGEST})")
+                             f"from {', '.join(SUGGESTION_TACTICS)}; `none` for none ({suggest_default})")
     parser.add_argument("--suggest-depth", type=int, default=0, metavar="N",
                         help="ask Lean for suggestions on states at most N tactics deep (0: the root states, "
                              "asked for all theorems in one first-pass run)")
     parser.add_argument("--suggest-states", type=int, default=4, metavar="N",
                         help="states per search asked for suggestions during the search (4)")
-    parser.add_argument("--premises", type=int, default=DEFAULT_PREMISES, metavar="K",
+    parser.add_argument("--premises", type=int, default=premises_default, metavar="K",
                         help=f"retrieved library premises per state turned into candidates; 0 for none "
-                             f"({DEFAULT_PREMISES}; the index is built once per toolchain, minutes on the embedded Lean)")
+                             f"({premises_default}; the index is built once per toolchain, minutes on the embedded Lean)")
 
 
 def suggestion_tactics(text: str) -> tuple[str, ...]:
@@ -62,16 +64,21 @@ def library_settings(args: argparse.Namespace, toolchain: Toolchain,
                                                               LazyRetriever | None]:
     """The prover's first-pass settings, candidate settings and premise retriever from the options
     (the retriever loads, or builds, the index on its first query)."""
-    if args.suggest_depth < 0 or args.suggest_states < 0 or args.premises < 0:
-        raise LeanEnvError("--suggest-depth, --suggest-states and --premises must be at least 0")
-    tactics = suggestion_tactics(args.suggest)
-    candidates = CandidateSettings(tactics, args.suggest_depth, args.suggest_states, premises=args.premises)
-    first = FirstPassSettings(suggestion_tactics=tactics) if args.first_pass else None
+    candidates = candidate_settings(args)
+    first = FirstPassSettings(suggestion_tactics=candidates.suggestion_tactics) if args.first_pass else None
     retriever = None
     if args.premises > 0:
         roots = project_roots(args.project)
         retriever = LazyRetriever(lambda: PremiseRetriever(load_or_build_index(toolchain, roots, progress=progress)))
     return first, candidates, retriever
+
+
+def candidate_settings(args: argparse.Namespace) -> CandidateSettings:
+    """The candidate settings the options describe."""
+    if args.suggest_depth < 0 or args.suggest_states < 0 or args.premises < 0:
+        raise LeanEnvError("--suggest-depth, --suggest-states and --premises must be at least 0")
+    return CandidateSettings(suggestion_tactics(args.suggest), args.suggest_depth, args.suggest_states,
+                             premises=args.premises)
 
 
 def library_fingerprint(args: argparse.Namespace) -> dict:

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from lean_prover.lean_env.errors import LeanEnvError
+from lean_prover.prover.library_cli import add_library_options, candidate_settings
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.models import as_config
 from lean_prover.prover.suite import SuiteError
@@ -102,7 +103,8 @@ def cmd_expert_iteration(args: argparse.Namespace) -> int:
         suite=args.suite, split=args.split, eval_split=None if args.eval_split == "none" else args.eval_split,
         limit=args.limit, eval_limit=args.eval_limit, rounds=args.rounds, search=search,
         collect_search=_collect_config(args, search), problems_per_round=args.problems_per_round,
-        pool_per_round=args.pool_per_round, concurrency=args.concurrency, lean_processes=args.lean_processes,
+        pool_per_round=args.pool_per_round, first_pass=args.first_pass, candidates=candidate_settings(args),
+        concurrency=args.concurrency, lean_processes=args.lean_processes,
         base_model=str(args.base_model or ""), generation=_generation(args), model_weight=args.model_weight,
         retrain_every=args.retrain_every, confidence_threshold=args.confidence_threshold, prune=not args.no_prune,
         seed_references=args.seed_references,
@@ -181,6 +183,7 @@ def add_train_parser(subparsers, common_parent: argparse.ArgumentParser):
                     "(default: --width; evaluation always uses --width)")
     ei.add_argument("--collect-nodes-per-call", type=int, metavar="N",
                     help="states per Lean round trip in the training-split search (default: --nodes-per-call)")
+    add_library_options(ei, first_pass_default=False, suggest_default="none", premises_default=0)
     ei.add_argument("--pool-per-round", type=int, default=0, metavar="M",
                     help="new statements a round besides the suite's: library lemmas from the premise index "
                          "restated, and synthetic arithmetic and logic (0)")

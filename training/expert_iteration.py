@@ -11,7 +11,10 @@ Each round r = 1 … R:
    `pool_per_round` = M, each round also adds M new statements of its own (`round_R/pool.jsonl`,
    :func:`training.curriculum.build_pool`: half library lemmas from the premise index restated
    under hidden names — a fresh slice each round — and a quarter each of synthetic arithmetic and
-   logic with the round as seed; all checked by Lean, none overlapping `core`); `concurrency`
+   logic with the round as seed; all checked by Lean, none overlapping `core`); with
+   `first_pass` and `candidates` every search (collection and evaluation alike) starts with
+   one-shot automation and gets Lean's suggestions and retrieved premises as candidates, so the
+   collected steps include lemma-naming tactics (:mod:`training.data` keeps their source); `concurrency`
    searches run at once sharing Lean runs (:mod:`search.lockstep`; results do not change);
 2. **collect** the steps of the proof paths found (:mod:`training.data`);
 3. **filter** them (:mod:`training.filters`): untrainable tactics, steps that change nothing,
@@ -54,9 +57,12 @@ from lean_prover.prover.critic import ShapeCritic
 from lean_prover.prover.mixture import MixturePolicy
 from lean_prover.prover.model_config import ModelConfig
 from lean_prover.prover.models import describe, load_policy
+from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
 from lean_prover.prover.prior import PriorPolicy
 from lean_prover.prover.suite import Problem, load_suite
+from lean_prover.search.candidates import CandidateSettings
 from lean_prover.search.config import SearchConfig
+from lean_prover.search.portfolio import FirstPassSettings
 from lean_prover.search.prove import Prover
 from lean_prover.search.types import Budget
 from lean_prover.training.base_model import build_base_model
@@ -95,6 +101,8 @@ class ExpertIterationConfig:
     concurrency: int = 1  # searches at once, sharing Lean runs (lean_env.batching); results are unchanged
     lean_processes: int = 2  # Lean processes at once when concurrency > 1
     pool_per_round: int = 0  # new pool statements a round: library lemmas restated and synthetic families
+    first_pass: bool = False  # one-shot automation before each search (search.portfolio)
+    candidates: CandidateSettings = field(default_factory=CandidateSettings)  # Lean's suggestions, premises
 
     def fingerprint(self) -> str:
         """A hash of everything but `rounds`, `concurrency` and `lean_processes` (a run may be
@@ -128,6 +136,7 @@ class ExpertIteration:
     def __init__(self, config: ExpertIterationConfig, out: Path, toolchain: Toolchain,
                  on_event: Event = lambda _e, _i: None):
         self.config, self.out, self.toolchain, self.on_event = config, Path(out), toolchain, on_event
+        self._lazy_retriever: LazyRetriever | None = None
         self.fingerprint = config.fingerprint()
         self.train = select_problems(load_suite(config.suite, split=config.split), config.limit)
         self.held_out = (select_problems(load_suite(config.suite, split=config.eval_split), config.eval_limit)
@@ -313,7 +322,20 @@ class ExpertIteration:
 
     def _prover(self, policy, config: SearchConfig) -> Prover:
         critic = ShapeCritic() if config.algorithm in ("critic-bfs", "mcts") else None
-        return Prover(self.toolchain, policy, config, critic, None, tactic_timeout_s=self.config.tactic_timeout_s)
+        first_pass = FirstPassSettings() if self.config.first_pass else None
+        return Prover(self.toolchain, policy, config, critic, None, tactic_timeout_s=self.config.tactic_timeout_s,
+                      first_pass=first_pass, candidates=self.config.candidates, retriever=self._retriever)
+
+    @property
+    def _retriever(self) -> LazyRetriever | None:
+        """The premise retriever of the run (loaded on first use), when candidates ask for premises."""
+        if self.config.candidates.premises <= 0:
+            return None
+        if self._lazy_retriever is None:
+            from lean_prover.lean_env.library_index import load_or_build_index
+
+            self._lazy_retriever = LazyRetriever(lambda: PremiseRetriever(load_or_build_index(self.toolchain)))
+        return self._lazy_retriever
 
     def _solved_train(self, index: int) -> set[str]:
         solved: set[str] = set()

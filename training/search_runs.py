@@ -64,6 +64,7 @@ def search_problems(prover: Prover, problems: list, path: Path, fingerprint: str
     finished = read_rows(path, fingerprint)
     _drop_partial_line(path)
     todo = [p for p in problems if p.name not in finished]
+    prover.prepare([Theorem.from_statement(p.lean_text("by sorry"), name=p.name) for p in todo])  # first pass, shared
     lock, done = threading.Lock(), [0]
     with path.open("a", encoding="utf-8") as sink:
         def search(problem, one: Prover) -> None:
