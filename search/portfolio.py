@@ -130,6 +130,8 @@ def run_portfolio(toolchain: Toolchain, theorems: Sequence[Theorem], portfolio: 
                 check(members[:half])
                 check(members[half:])
             return
+        if checked.detail.startswith("the file switches checking off"):  # the context does: no verdicts
+            return
         for position, index in enumerate(members):
             theorem, tactics = attempts[index]
             if checked.theorem_proved(f"dojo_probe_{position}"):

@@ -111,3 +111,39 @@ def test_library_lemma_goal_is_proved_with_a_named_lemma(toolchain, tmp_path, al
     assert attempt.lean_calls == 2  # the suggestion run and the probe run
     assert any(entry["source"] == "lean" and entry["verdict"] == "proved" for entry in attempt.trace)
     assert cache.stats()["suggestions"] == 1  # the root goal's answer is kept for later runs
+
+
+def test_candidate_source_bounds_the_states_it_asks(monkeypatch):
+    """Which states get asked (depth, per-search count), one Lean run per expansion, memory hits
+    asked never again (a fake answers in place of Lean: this tests the bookkeeping only)."""
+    from types import SimpleNamespace
+
+    from lean_prover.lean_env.suggestions import SuggestionAnswer
+    from lean_prover.search import candidates as module
+    from lean_prover.search.candidates import CandidateSource, SuggestionMemory
+
+    asked: list[list[tuple[str, ...]]] = []
+
+    def fake_query(toolchain, queries, **_options):
+        asked.append([q.path for q in queries])
+        return [SuggestionAnswer([Suggestion(f"exact lemma_{len(q.path)}", q.tactic, closes=True)], goals="g")
+                for q in queries], 1
+
+    monkeypatch.setattr(module, "query_suggestions", fake_query)
+    memory = SuggestionMemory()
+    memory.put("known goal", [Suggestion("rw [Nat.add_comm]", "rw?", rank=0)])
+    source = CandidateSource(CandidateSettings(("exact?",), suggestion_depth=1, suggestion_states=2), None,
+                             Theorem.from_statement("theorem t : True"), memory)
+
+    def node(goals, path):
+        return SimpleNamespace(outcome=SimpleNamespace(goals=goals, handle=SimpleNamespace(tactics=path)),
+                               depth=len(path))
+
+    extra, runs = source.extra([node("known goal", ()), node("a", ("intro x",)), node("b", ("intro x", "cases x"))])
+    assert runs == 1 and asked == [[("intro x",)]]  # the known goal from memory, the depth-2 state not asked
+    assert [s.tactic for s in extra[0]] == ["rw [Nat.add_comm]"] and extra[0][0].source == "lean"
+    assert extra[1][0].tactic == "exact lemma_1" and extra[1][0].logprob == math.log(0.9)
+    assert extra[1][0].premises == () and extra[2] == []
+    extra, runs = source.extra([node("a", ("intro x",)), node("c", ("constructor",)), node("d", ("left",))])
+    assert runs == 1 and asked[-1] == [("constructor",)]  # "a" remembered; the second state used the last ask
+    assert extra[0][0].tactic == "exact lemma_1" and extra[2] == []
