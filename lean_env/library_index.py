@@ -120,10 +120,13 @@ class PremiseIndex:
         return index
 
 
-def enumeration_file(roots: Iterable[str], library: Path | None) -> str:
+def enumeration_file(roots: Iterable[str], library: Path | None, only: tuple[str, ...] = ()) -> str:
     """The Lean file whose `#eval` prints the index (module docstring). `library`: the folder
-    of the `.olean` files to search (the embedded Lean's; None: Lean's own search path)."""
+    of the `.olean` files to search (the embedded Lean's; None: Lean's own search path).
+    `only`: list the theorems of modules whose names start with one of these prefixes (every
+    module's imports are listed regardless); empty: every module."""
     modules = ", ".join("{module := `" + root + "}" for root in roots)
+    prefixes = "[" + ", ".join(json.dumps(p) for p in only) + "]"
     search = (f'  searchPathRef.modify (fun sp => System.FilePath.mk "{library}" :: sp)' if library is not None
               else "  initSearchPath (← findSysroot)")
     return f"""import Lean.PrettyPrinter
@@ -154,12 +157,17 @@ set_option linter.unusedVariables false
             ++ sig.fmt.pretty 100000 ++ "\\x1e")
         else consts m cs (j + 1) fuel acc
       else pure acc
+  let rec wanted : List String → String → Bool
+    | [], _ => false
+    | p :: ps, m => m.startsWith p || wanted ps m
+  let only : List String := {prefixes}
+  let everything : Bool := {"true" if not only else "false"}
   let rec modules : Nat → Nat → String → CoreM String
     | _, 0, acc => pure acc
     | i, fuel + 1, acc => do
       if h : i < mods.size then
         let m := (mkConst names[i]!).dbgToString
-        let s ← consts m mods[i].constants 0 100000000 ""
+        let s ← if everything || wanted only m then consts m mods[i].constants 0 100000000 "" else pure ""
         modules (i + 1) fuel (acc ++ "M\\x1f" ++ m ++ "\\x1f" ++ imports mods[i].imports 0 100000 "" ++ "\\x1e" ++ s)
       else pure acc
   let (out, _) ← (modules 0 1000000 "").toIO {{fileName := "<premise-index>", fileMap := default, maxHeartbeats := 0}}
@@ -188,13 +196,16 @@ def parse_enumeration(text: str, roots: tuple[str, ...] = DEFAULT_ROOTS) -> Prem
     return PremiseIndex(premises, imports, roots)
 
 
-def build_index(toolchain: Toolchain, roots: Iterable[str] = DEFAULT_ROOTS, timeout_s: float = 3600.0) -> PremiseIndex:
-    """Enumerate the library with one Lean run (module docstring)."""
+def build_index(toolchain: Toolchain, roots: Iterable[str] = DEFAULT_ROOTS, timeout_s: float = 3600.0,
+                only: tuple[str, ...] = ()) -> PremiseIndex:
+    """Enumerate the library with one Lean run (module docstring); `only`: module-name prefixes
+    whose theorems are listed (empty: all). Import a whole root (`Init`, `Std`, `Lean`): with
+    part of one, initialising the environment extensions fails."""
     roots = tuple(roots)
     library = toolchain.embedded.library if toolchain.embedded is not None else None
     with tempfile.TemporaryDirectory(prefix="prover-index-") as tmp:
         path = Path(tmp) / "PremiseIndex.lean"
-        path.write_text(enumeration_file(roots, library), encoding="utf-8")
+        path.write_text(enumeration_file(roots, library, only), encoding="utf-8")
         run = run_lean_file(toolchain, path, timeout_s)
     if run.fault is not None:
         raise PremiseIndexError(f"Lean failed while enumerating the library: {run.fault}: {run.fault_detail}")
