@@ -49,13 +49,13 @@ def test_portfolio_splits_a_faulting_file(toolchain):
     def checker(tc, path: Path, options: CheckOptions) -> FileResult:
         text = path.read_text(encoding="utf-8")
         calls.append(text.count("theorem "))
-        if "t1 " in text and "t0 " in text:  # pretend t1 with others kills Lean
+        if ": 0 + 0 = 0" in text and ": 1 + 1 = 2" in text:  # pretend t0 and t1 together kill Lean
             return FileResult(str(path), "crash", "Lean crashed")
         return check_file(tc, path, options)
 
     results, runs = run_portfolio(toolchain, theorems, (("omega",),), checker=checker)
     assert all(results[theorem_key(t)].solved_by == ["omega (no intros)"] for t in theorems)
-    assert runs == len(calls) >= 3 and calls[0] == 3
+    assert runs == len(calls) == 3 and calls == [3, 1, 2]  # the whole file, then each half
 
 
 def test_mixed_file_in_lockstep_keeps_the_automation_floor(toolchain, tmp_path):
