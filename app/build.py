@@ -3,7 +3,8 @@
 The model config is read once (when :class:`SearchOptions` are validated); from it one
 :class:`search.spec.ProverSpec` wires the policy, the critic (for critic-guided searches), the
 planner (structural sketches, plus LM `have` chains when the config has a `planner:`
-section), the engine (`--engine`), the proof cache and decomposition; `build_prover` then
+section), the engine (`--engine`), the proof cache, decomposition, the first pass and Lean's
+suggestions and premises as candidates (:mod:`app.library_cli`); `build_prover` then
 picks what runs it: one prover in this process, a lockstep pool (`--concurrency`), worker
 processes (`--workers`) or Ray actors (`--ray-address`).
 """
@@ -14,7 +15,9 @@ import dataclasses
 from pathlib import Path
 from typing import Callable, Literal
 
+from lean_prover.app.library_cli import LeanKnowledgeOptions
 from lean_prover.app.options import LeanOptions, OutputOptions, at_least, option, positive
+from lean_prover.lean_env.library_index import project_roots
 from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S, THEOREM_TIME_LIMIT_S
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.prover.model_config import ModelsConfig
@@ -29,8 +32,9 @@ from lean_prover.search.workers import WorkerPool
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class SearchOptions(OutputOptions, LeanOptions):
-    """The search, model, engine and pool options of `prover prove` and `prover bench`."""
+class SearchOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
+    """The search, model, engine and pool options of `prover prove` and `prover bench`, and what
+    Lean knows (the first pass, Lean's suggestions, premises: :class:`app.library_cli.LeanKnowledgeOptions`)."""
 
     search: Algorithm = option("bfs", help="search algorithm")
     budget: int = option(64, metavar="N", help="node expansions per theorem")
@@ -58,6 +62,7 @@ class SearchOptions(OutputOptions, LeanOptions):
     models: ModelsConfig = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         for flag, value in (("--budget", self.budget), ("--max-lean-calls", self.max_lean_calls),
                             ("--workers", self.workers), ("--concurrency", self.concurrency)):
             at_least(value, 1, flag)
@@ -83,7 +88,8 @@ class SearchOptions(OutputOptions, LeanOptions):
         not change results)."""
         return {"algorithm": self.search, "width": self.width, "budget": self.budget,
                 "max_lean_calls": self.max_lean_calls, "time_limit": self.time_limit,
-                **({"decompose": True, "max_depth": self.max_depth} if self.decompose else {})}
+                **({"decompose": True, "max_depth": self.max_depth} if self.decompose else {}),
+                **self.knowledge_fingerprint()}
 
     def model_label(self) -> str:
         """`rules`, or the policy's backend and where it comes from (for run fingerprints and reports)."""
@@ -93,22 +99,25 @@ class SearchOptions(OutputOptions, LeanOptions):
 
 
 def build_prover(options: SearchOptions, toolchain: Toolchain,
-                 on_status: Callable[[BudgetMeter], None] | None = None) -> Prover:
+                 on_status: Callable[[BudgetMeter], None] | None = None,
+                 on_note: Callable[[str], None] | None = None) -> Prover:
     """The prover the options describe (module docstring); `on_status` sees each search step of
-    the searches that run in this process."""
+    the searches that run in this process, `on_note` what takes long outside them (the first
+    pass, building the premise index)."""
     spec = ProverSpec(toolchain, options.search_config(), options.models, options.cache, options.timeout,
-                      options.decompose, options.max_depth, options.engine)
+                      options.decompose, options.max_depth, options.engine, options.first_pass_settings(),
+                      options.candidate_settings(), project_roots(options.project))
     if options.concurrency > 1:
         planner_model = spec.planner_model()
         shared_planner = LockedPolicy(planner_model) if planner_model is not None else None
         wrap = (lambda replica: spec.decomposer(replica, shared_planner)) if options.decompose else None
-        return LockstepPool(spec.search_prover(on_status), options.concurrency, wrap=wrap)
+        return LockstepPool(spec.search_prover(on_status, on_note), options.concurrency, wrap=wrap)
     if options.ray_address:
         return RayPool(spec, options.ray_address, workers=options.workers if options.workers > 1 else None,
                        retries=options.retries)
     if options.workers > 1:
         return WorkerPool(spec, options.workers, options.retries)
-    return spec.build(on_status)
+    return spec.build(on_status, on_note)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,4 @@
-"""The `prover` command line: `setup`, `doctor`, `check`, `prove`, `bench`, `suggest`, `train …`.
+"""The `prover` command line: `setup`, `doctor`, `check`, `prove`, `bench`, `suggest`, `premises`, `train …`.
 
 Every command's options are a dataclass (:mod:`app.options`) that generates its flags and
 validates itself; `main` parses, validates, runs the command and turns any expected failure
@@ -18,6 +18,7 @@ from lean_prover.app.benchmark import RunInfo, run_benchmark, summary, summary_t
 from lean_prover.app.build import BenchOptions, ProveOptions, build_prover
 from lean_prover.app.console import CommandError
 from lean_prover.app.console import progress as _progress
+from lean_prover.app.library_cli import add_premises_parser
 from lean_prover.app.options import LeanOptions, OutputOptions, add_options, at_least, option, parse_options, positive
 from lean_prover.app.progress import RunProgress
 from lean_prover.app.prove_file import prove_file
@@ -210,7 +211,7 @@ def cmd_prove(options: ProveOptions) -> int:
     output = options.output()
     with options.progress() as shown:
         display = _SearchDisplay(shown)
-        prover = build_prover(options, toolchain, display.status)
+        prover = build_prover(options, toolchain, display.status, shown.note)
         report = prove_file(prover, path, output, on_attempt=display.attempt,
                             on_theorems=lambda names: shown.phase(f"prove {path.name}", total=len(names)),
                             check=CheckOptions(timeout_s=prover.tactic_timeout_s, untrusted=options.untrusted))
@@ -249,7 +250,7 @@ def _prove_statement(options: ProveOptions) -> int:
     with options.progress() as shown:
         shown.phase("prove", total=1)
         display = _SearchDisplay(shown)
-        attempt = build_prover(options, toolchain, display.status).prove(theorem)
+        attempt = build_prover(options, toolchain, display.status, shown.note).prove(theorem)
         display.attempt(attempt)
     _write_traces(options, [attempt])
     if options.json:
@@ -306,7 +307,7 @@ def cmd_bench(options: BenchOptions) -> int:
                                          detail=row["detail"]))
 
         try:
-            rows = run_benchmark(build_prover(options, toolchain, display.status), problems, out, info,
+            rows = run_benchmark(build_prover(options, toolchain, display.status, shown.note), problems, out, info,
                                  baseline=options.baseline, on_row=row_done, on_resume=resumed)
         except RunStateError as exc:
             raise CommandError(str(exc)) from None
@@ -372,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_options(sub.add_parser(name, help=summary_text, description=summary_text), options_class)
         sub.choices[name].set_defaults(func=command)
     add_suggest_parser(sub)
+    add_premises_parser(sub)
     add_train_parser(sub)
     return parser
 

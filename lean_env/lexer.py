@@ -190,7 +190,7 @@ class _Lexer:
                 i = j
             elif c == "«" or is_ident_start(c):
                 i = self.identifier(i)
-            elif c.isdigit():
+            elif "0" <= c <= "9":  # Lean's digits are ASCII (`²`, `₀` are symbols or name parts)
                 i = self.number(i)
             else:
                 if stop_at_brace:

@@ -14,6 +14,7 @@ import heapq
 import math
 from typing import TYPE_CHECKING
 
+from lean_prover.search.candidates import CandidateSource, merge
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.heuristics import diversify, shape_penalty
 from lean_prover.search.tree import Node, SearchTree
@@ -26,9 +27,10 @@ if TYPE_CHECKING:
 
 def best_first_search(
     env: ProbeEnv, policy: Policy, config: SearchConfig, critic: Critic | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, source: CandidateSource | None = None,
 ) -> SearchResult:
-    """Search for a proof from `env.root()`; stops at the first proof or when the budget is spent."""
+    """Search for a proof from `env.root()`; stops at the first proof or when the budget is spent.
+    `source` adds Lean's suggestions and premise candidates to the policy's (search.candidates)."""
     meter = BudgetMeter(config.budget)
     tree = SearchTree(env.root())
     use_critic = critic is not None and config.algorithm == "critic-bfs"
@@ -40,6 +42,10 @@ def best_first_search(
             return tree.result(False, [], meter, reason)
         batch = [heapq.heappop(frontier)[2] for _ in range(min(config.nodes_per_call, len(frontier)))]
         suggestions = policy.suggest([n.outcome.goals for n in batch], config.width)
+        if source is not None:
+            extra, runs = source.extra(batch)
+            meter.lean_calls += runs
+            suggestions = [merge(mine, more) for mine, more in zip(suggestions, extra)]
         pairs, origins = [], []
         for node, proposed in zip(batch, suggestions):
             node.expanded = True
@@ -54,7 +60,7 @@ def best_first_search(
         meter.probes += len(pairs)
         new_nodes: list[Node] = []
         for (parent, suggestion), outcome in zip(origins, outcomes):
-            verdict, child = tree.place(parent, suggestion.tactic, suggestion.logprob, outcome)
+            verdict, child = tree.place(parent, suggestion, outcome)
             if verdict == "proved":
                 return tree.result(True, child.tactics(), meter, "proved")
             if verdict == "new":
