@@ -74,8 +74,14 @@ def test_mixed_file_in_lockstep_keeps_the_automation_floor(toolchain, tmp_path):
     assert by_name["ill_typed"].status == "error" and by_name["ill_typed"].detail.startswith("cannot start the proof")
     written = (tmp_path / "Mixed.proved.lean").read_text(encoding="utf-8")
     assert written.count("sorry") == 2 and "omega" in written
-    assert {d.name for d in report.final_check.declarations if d.status == "proved"} >= {
-        "closed_pow", "closed_sum", "swap_and", "bounded_all"}
+    # The whole-file re-check vouches for nothing here: `ill_typed` does not elaborate, so Lean
+    # compiles no module to report on and the first-pass proofs stay `unverified` (each was
+    # re-checked alone before it was reported proved); the broken theorems keep their verdicts.
+    final = {d.name: d.status for d in report.final_check.declarations}
+    assert report.final_check.status == "failed"
+    assert final["false_claim"] == "sorry" and final["ill_typed"] == "error"
+    assert all(final[name] in ("proved", "unverified") for name in ("closed_pow", "closed_sum", "swap_and",
+                                                                   "bounded_all")), final
 
 
 @pytest.mark.slow
