@@ -4,8 +4,9 @@ The model config is read once (when :class:`SearchOptions` are validated); from 
 :class:`search.spec.ProverSpec` wires the policy, the critic (for critic-guided searches), the
 planner (structural sketches, plus LM `have` chains when the config has a `planner:`
 section), the engine (`--engine`: with `session` a Lean pool per process, `--pool-*`), the
-proof cache, decomposition and the whole-proof engine (`--mode whole|hybrid`, `--samples`,
-`--repair-rounds`); `build_prover` then picks what runs it: one prover in this process, a
+proof cache, decomposition, the whole-proof engine (`--mode whole|hybrid`, `--samples`,
+`--repair-rounds`), the first pass and Lean's suggestions and premises as candidates
+(:mod:`app.library_cli`); `build_prover` then picks what runs it: one prover in this process, a
 lockstep pool (`--concurrency`), worker processes (`--workers`) or Ray actors (`--ray-address`).
 Whole-proof checks share Lean runs of this process, so `--mode whole|hybrid` runs without worker
 processes, Ray and the session engine; `--mode whole` samples and checks every theorem together
@@ -18,7 +19,9 @@ import dataclasses
 from pathlib import Path
 from typing import Callable
 
+from lean_prover.app.library_cli import LeanKnowledgeOptions
 from lean_prover.app.options import LeanOptions, OutputOptions, at_least, option, positive
+from lean_prover.lean_env.library_index import project_roots
 from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S, THEOREM_TIME_LIMIT_S
 from lean_prover.lean_env.pool import PoolPolicy, default_policy
 from lean_prover.lean_env.toolchain import Toolchain
@@ -35,8 +38,9 @@ from lean_prover.search.workers import WorkerPool
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class SearchOptions(OutputOptions, LeanOptions):
-    """The search, model, engine and pool options of `prover prove` and `prover bench`."""
+class SearchOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
+    """The search, model, engine and pool options of `prover prove` and `prover bench`, and what
+    Lean knows (the first pass, Lean's suggestions, premises: :class:`app.library_cli.LeanKnowledgeOptions`)."""
 
     mode: ProofMode = option("step", help="step: tactic-by-tactic search; whole: sample complete proofs with the "
                              "policy's whole-proof prompt format, check them, repair the failed ones; hybrid: "
@@ -78,6 +82,7 @@ class SearchOptions(OutputOptions, LeanOptions):
     models: ModelsConfig = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         for flag, value in (("--budget", self.budget), ("--max-lean-calls", self.max_lean_calls),
                             ("--workers", self.workers), ("--concurrency", self.concurrency),
                             ("--pool-size", self.pool_size), ("--pool-max-uses", self.pool_max_uses)):
@@ -126,7 +131,8 @@ class SearchOptions(OutputOptions, LeanOptions):
                 "max_lean_calls": self.max_lean_calls, "time_limit": self.time_limit,
                 **({"decompose": True, "max_depth": self.max_depth} if self.decompose else {}),
                 **({"mode": self.mode, "samples": self.samples, "repair_rounds": self.repair_rounds}
-                   if self.mode != "step" else {})}
+                   if self.mode != "step" else {}),
+                **self.knowledge_fingerprint()}
 
     def model_label(self) -> str:
         """`rules`, or the policy's backend and where it comes from, and its prompt format unless
@@ -145,10 +151,12 @@ def build_prover(options: SearchOptions, toolchain: Toolchain,
                  on_status: Callable[[BudgetMeter], None] | None = None,
                  on_note: Callable[[str], None] | None = None) -> Prover:
     """The prover the options describe (module docstring); `on_status` sees each search step of
-    the searches that run in this process, `on_note` the whole-proof engine's progress lines."""
+    the searches that run in this process, `on_note` the whole-proof engine's progress lines and
+    what takes long outside the searches (the first pass, building the premise index)."""
     spec = ProverSpec(toolchain, options.search_config(), options.models, options.cache, options.timeout,
                       options.decompose, options.max_depth, options.engine, options.pool_policy(toolchain),
-                      options.mode, options.whole_config())
+                      options.mode, options.whole_config(), first_pass=options.first_pass_settings(),
+                      candidates=options.candidate_settings(), premise_roots=project_roots(options.project))
     if options.concurrency > 1 and options.mode != "whole":
         planner_model = spec.planner_model()
         shared_planner = LockedPolicy(planner_model) if planner_model is not None else None
@@ -157,7 +165,7 @@ def build_prover(options: SearchOptions, toolchain: Toolchain,
             whole = spec.whole_engine(note=on_note)
             wrap = lambda replica: spec.decomposer(  # noqa: E731
                 HybridProver(replica, whole.replace(batching=replica.engines.service)), shared_planner)
-        return LockstepPool(spec.search_prover(on_status), options.concurrency, wrap=wrap)
+        return LockstepPool(spec.search_prover(on_status, on_note), options.concurrency, wrap=wrap)
     if options.ray_address:
         return RayPool(spec, options.ray_address, workers=options.workers if options.workers > 1 else None,
                        retries=options.retries)

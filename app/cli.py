@@ -1,4 +1,4 @@
-"""The `prover` command line: `setup`, `doctor`, `check`, `prove`, `bench`, `suggest`, `train …`.
+"""The `prover` command line: `setup`, `doctor`, `check`, `prove`, `bench`, `suggest`, `premises`, `train …`.
 
 Every command's options are a dataclass (:mod:`app.options`) that generates its flags and
 validates itself; `main` parses, validates, runs the command and turns any expected failure
@@ -18,6 +18,7 @@ from lean_prover.app.benchmark import RunInfo, run_benchmark, summary, summary_t
 from lean_prover.app.build import BenchOptions, ProveOptions, build_prover
 from lean_prover.app.console import CommandError
 from lean_prover.app.console import progress as _progress
+from lean_prover.app.library_cli import add_premises_parser
 from lean_prover.app.options import LeanOptions, OutputOptions, add_options, at_least, option, parse_options, positive
 from lean_prover.app.progress import RunProgress
 from lean_prover.app.prove_file import prove_file
@@ -388,6 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_options(sub.add_parser(name, help=summary_text, description=summary_text), options_class)
         sub.choices[name].set_defaults(func=command)
     add_suggest_parser(sub)
+    add_premises_parser(sub)
     add_train_parser(sub)
     return parser
 

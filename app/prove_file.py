@@ -56,14 +56,18 @@ def prove_file(prover: Prover, path: Path, output: Path, on_attempt: OnAttempt =
     With one prover (a search, decomposition: `prover.independent` False) the theorems are
     proved in order and each proof joins the context of the next. With a pool (lockstep, worker
     processes, Ray) they are proved independently and in parallel, each in the original file's
-    context, so the result does not depend on the number of workers."""
+    context, so the result does not depend on the number of workers. A search, decomposition or
+    lockstep pool runs the first pass (one-shot automation, :mod:`search.portfolio`) of all the
+    theorems together first; worker and Ray pools run it per theorem in their workers."""
     source = read_lean_source(path)
     report = FileProof(str(path), str(output))
     names = [d.name for d in sorry_theorems(source)]
     on_theorems(names)
+    theorems = [Theorem.from_source(source, name, str(path)) for name in names]
     if prover.independent:
-        theorems = [Theorem.from_source(source, name, str(path)) for name in names]
         report.attempts = prover.prove_all(theorems, on_attempt)
+    else:  # in order, each proof joining the next one's context; the first pass of all of them at once
+        prover.prepare(theorems)
     current = source
     for index, name in enumerate(names):
         if index >= len(report.attempts):

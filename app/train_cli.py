@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 from lean_prover.app.console import CommandError
+from lean_prover.app.library_cli import LeanKnowledgeOptions
 from lean_prover.app.options import LeanOptions, OutputOptions, at_least, model_folder, option, positive
 from lean_prover.app.progress import RunProgress
 from lean_prover.app.rl_cli import add_rl_parsers, register, trainer_progress
@@ -51,6 +52,10 @@ class ExpertIterationDisplay:
         elif event == "filter":
             self.shown.note(f"{info['round']}: kept {info['kept']} steps; " +
                             ", ".join(f"{f['name']} -{f['dropped']}" for f in info["filters"]))
+        elif event == "pool":
+            sources = ", ".join(f"{source} {count}" for source, count in info["candidates"].items())
+            self.shown.note(f"round {info['round']} pool: {info['written']} new statements ({sources} candidates) "
+                            f"→ {info['path']}")
         elif event == "sft":
             self.shown.note(f"fine-tuned {info['examples']} examples, {info['steps']} steps, loss "
                             f"{info['first_loss']} → {info['last_loss']} ({info['time_s']:.0f} s) → {info['path']}")
@@ -68,8 +73,9 @@ def print_event(event: str, info: dict) -> None:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class ExpertIterationOptions(OutputOptions, LeanOptions):
-    """`prover train expert-iteration`."""
+class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
+    """`prover train expert-iteration` (the first pass, Lean's suggestions and premises are off
+    unless asked for)."""
 
     rounds: int = option(1, metavar="R", help="expert-iteration rounds (a resumed run may ask for more)")
     suite: str = option("core", help="`core` or a suite .jsonl")
@@ -94,6 +100,13 @@ class ExpertIterationOptions(OutputOptions, LeanOptions):
                                                 "training-split search (default: --nodes-per-call)")
     problems_per_round: int | None = option(None, metavar="N", help="search N new training problems each round "
                                             "(default: all of them in round 1)")
+    pool_per_round: int = option(0, metavar="M", help="new statements a round besides the suite's: library lemmas "
+                                 "from the premise index restated, and synthetic arithmetic and logic")
+    first_pass: bool = option(False, negatable=True, help="try Lean's one-shot automation on every problem before "
+                              "its search, in one shared Lean run")
+    suggest: str = option("none", metavar="TACTICS", help="Lean suggestion tactics whose concrete tactics become "
+                          "candidates (e.g. exact?,rw?); `none` for none")
+    premises: int = option(0, metavar="K", help="retrieved library premises per state turned into candidates")
     concurrency: int = option(8, metavar="N", help="searches at once, sharing Lean runs (results do not depend on it)")
     lean_processes: int = option(2, metavar="N", help="Lean processes at once")
     model_weight: float = option(0.5, metavar="W", help="weight of the model in its mixture with the rule-based "
@@ -120,6 +133,8 @@ class ExpertIterationOptions(OutputOptions, LeanOptions):
     seed: int = option(0, metavar="N", help="random seed of the searches, the base model and fine-tuning")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
+        at_least(self.pool_per_round, 0, "--pool-per-round")
         for flag, value in (("--rounds", self.rounds), ("--limit", self.limit), ("--eval-limit", self.eval_limit),
                             ("--concurrency", self.concurrency), ("--lean-processes", self.lean_processes),
                             ("--problems-per-round", self.problems_per_round), ("--collect-width", self.collect_width),
@@ -169,7 +184,9 @@ def cmd_expert_iteration(options: ExpertIterationOptions) -> int:
         eval_split=None if options.eval_split == "none" else options.eval_split, limit=options.limit,
         eval_limit=options.eval_limit, rounds=options.rounds, search=options.search_config(),
         collect_search=options.collect_config(), problems_per_round=options.problems_per_round,
-        concurrency=options.concurrency, lean_processes=options.lean_processes,
+        pool_per_round=options.pool_per_round, first_pass=options.first_pass,
+        candidates=options.candidate_settings(), concurrency=options.concurrency,
+        lean_processes=options.lean_processes,
         base_model=str(options.base_model or ""), generation=options.generation(), model_weight=options.model_weight,
         retrain_every=options.retrain_every, confidence_threshold=options.confidence_threshold, prune=options.prune,
         seed_references=options.seed_references,

@@ -32,8 +32,10 @@ import time
 from pathlib import Path
 
 
+from lean_prover.lean_env.suggestions import DEFAULT_SUGGESTION_TACTICS  # noqa: E402
 from lean_prover.lean_env.toolchain import resolve_toolchain  # noqa: E402
 from lean_prover.prover.suite import load_suite  # noqa: E402
+from lean_prover.search.candidates import CandidateSettings  # noqa: E402
 from lean_prover.search.config import SearchConfig  # noqa: E402
 from lean_prover.search.types import Budget  # noqa: E402
 from lean_prover.app.train_cli import print_event  # noqa: E402
@@ -82,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--problems-per-round", type=int, default=40, help="new core dev problems a round")
+    parser.add_argument("--lean", action="store_true",
+                        help="every search (collection and evaluation) with the first pass, Lean's suggestions "
+                             "(exact?, rw?) and 4 retrieved premises as candidates")
+    parser.add_argument("--pool-per-round", type=int, default=0,
+                        help="new pool statements a round (library lemmas restated, synthetic families)")
     parser.add_argument("--eval-limit", type=int, default=40, help="held-out problems (core test)")
     parser.add_argument("--width", type=int, default=1, help="tactics per state at evaluation")
     parser.add_argument("--nodes-per-call", type=int, default=1, help="states per Lean call at evaluation")
@@ -104,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         suite=str(suite), split="dev", eval_split="test", limit=args.rounds * args.problems_per_round,
         eval_limit=args.eval_limit, rounds=args.rounds, search=search,
         collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call),
-        problems_per_round=args.problems_per_round, concurrency=args.concurrency, retrain_every=args.retrain_every,
+        problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round,
+        first_pass=args.lean, candidates=CandidateSettings(DEFAULT_SUGGESTION_TACTICS, 0, premises=4) if args.lean
+        else CandidateSettings(),
+        concurrency=args.concurrency, retrain_every=args.retrain_every,
         confidence_threshold=args.confidence_threshold,
         sft=SFTSettings(threads=1))
     started = time.monotonic()

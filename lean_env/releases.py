@@ -22,9 +22,15 @@ def lean_options(release: LeanRelease) -> tuple[str, ...]:
     return ("-DmaxErrors=1000000",) if release >= MAX_ERRORS_OPTION else ()
 
 
+def serial_elaboration_options(release: LeanRelease) -> tuple[str, ...]:
+    """Options that elaborate each proof on the main thread, before the next command (no
+    asynchronous elaboration tasks: on the embedded Lean each one starts a WebAssembly worker)."""
+    return ("-DElab.async=false",) if release >= ELAB_ASYNC_OPTION else ()
+
+
 def worker_options(release: LeanRelease) -> tuple[str, ...]:
     """Options of a persistent `lean --worker` session on this release."""
-    return (("-DElab.async=false",) if release >= ELAB_ASYNC_OPTION else ()) + lean_options(release)
+    return serial_elaboration_options(release) + lean_options(release)
 
 
 def module_options(release: LeanRelease) -> tuple[str, ...]:

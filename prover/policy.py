@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Literal, Protocol, Sequence
+
+
+TacticSource = Literal["policy", "lean", "premises"]
 
 
 @dataclass(frozen=True)
 class TacticSuggestion:
-    """One candidate tactic and its log-probability under the policy."""
+    """One candidate tactic and its log-probability under the policy. `source` says where it
+    came from: the policy, Lean's own suggestions (`exact?`, `rw?`, … printed it) or premise
+    retrieval; `premises` names the library theorems it was built from (training data keeps them)."""
 
     tactic: str
     logprob: float
+    source: TacticSource = "policy"
+    premises: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,29 +3,40 @@
 
     prover.prove(theorem)                        # one theorem
     prover.prove_all(theorems, on_attempt)       # many, `on_attempt` as each ends; input order
+    prover.prepare(theorems, automation)         # shared work before proving them one by one
 
 `independent` says how `prove_all` treats several theorems of one file: False (one prover,
 in order: a caller may let each proof join the context of the next), True (a pool: every
 theorem in the original context, in parallel, so results do not depend on the pool's size).
+`prepare` runs what many theorems share before any is proved: the first pass of
+:mod:`search.portfolio` (Lean's one-shot automation, and Lean's suggestions for the root
+states) in one Lean run for all of them; `prove_all` does it itself, a caller that proves
+theorems one by one (`prover prove FILE` in order) or holds automation results already (`prover
+bench`'s baseline) calls it first.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Literal, Protocol, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Literal, Mapping, Protocol, Sequence, Union
 
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.search.types import StopReason
 
+if TYPE_CHECKING:
+    from lean_prover.search.portfolio import FirstPassResult
+
 AttemptStatus = Literal["proved", "not_proved", "skipped", "error"]
 """proved (re-checked by Lean) | not_proved (the search ended without a proof) | skipped (a
 cached failure with at least this budget) | error (the attempt could not run; `detail` says why)."""
 
-AttemptStop = Union[StopReason, Literal["cache", "cached failure", "decomposed", "samples", "whole-proof", ""]]
-"""Why an attempt ended: the search's stop reason, a cache hit or skip, a decomposition, or the
-whole-proof engine (`samples`: every sample and repair was tried; `whole-proof`: in hybrid mode,
-a whole-proof sample proved it before step search ran)."""
+AttemptStop = Union[StopReason, Literal["first pass", "cache", "cached failure", "decomposed", "samples", "whole-proof",
+                                        ""]]
+"""Why an attempt ended: the search's stop reason, a proof by the first pass's one-shot
+automation, a cache hit or skip, a decomposition, or the whole-proof engine (`samples`: every
+sample and repair was tried; `whole-proof`: in hybrid mode, a whole-proof sample proved it before
+step search ran)."""
 
 OnAttempt = Callable[["ProofAttempt"], None]
 
@@ -88,6 +99,10 @@ class Prover(Protocol):
     def prove_all(self, theorems: Sequence[Theorem], on_attempt: OnAttempt = lambda _a: None) -> list[ProofAttempt]:
         """Prove every theorem; attempts in the input's order, `on_attempt` as each ends."""
 
+    def prepare(self, theorems: Sequence[Theorem], automation: "Mapping[str, FirstPassResult] | None" = None) -> None:
+        """Run the work `theorems` share before they are proved (module docstring); `automation`:
+        one-shot automation results already computed, by :func:`search.portfolio.theorem_key`."""
+
 
 class ProverFacade:
     """A prover that wraps another (`self.prover`): its toolchain and timeout pass through, and
@@ -107,8 +122,13 @@ class ProverFacade:
         """The wrapped prover's per-process Lean timeout."""
         return self.prover.tactic_timeout_s
 
+    def prepare(self, theorems: Sequence[Theorem], automation: "Mapping[str, FirstPassResult] | None" = None) -> None:
+        """The wrapped prover's shared work (its first pass)."""
+        self.prover.prepare(theorems, automation)
+
     def prove_all(self, theorems: Sequence[Theorem], on_attempt: OnAttempt = lambda _a: None) -> list[ProofAttempt]:
-        """Every theorem in turn, in this process; `on_attempt` as each ends."""
+        """The shared work first, then every theorem in turn, in this process; `on_attempt` as each ends."""
+        self.prepare(theorems)
         return prove_in_turn(self, theorems, on_attempt)
 
 

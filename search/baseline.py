@@ -1,67 +1,34 @@
 """Lean's own one-shot automation as a baseline: what a user would type instead of a prover.
 
-Each problem is tried with `intros` followed by one of `omega`, `grind`, `decide`,
-`simp_all`, each attempt under its own heartbeat limit. All attempts of a suite go into one
-Lean file per distinct header (one Lean process), and every verdict comes from
-:func:`lean_env.verify.check_file`, so a baseline "solved" means a clean re-check.
+Each problem is tried with the automation portfolio of :mod:`search.portfolio` (`intros`
+followed by one of `omega`, `grind`, `decide`, `simp_all`, and `decide` alone), each attempt
+a renamed copy of the theorem (:meth:`lean_env.theorem.Theorem.probe_header`) under its own
+heartbeat limit, all attempts of a suite in one Lean file per distinct header; every verdict
+comes from :func:`lean_env.verify.check_file`, so a baseline "solved" means a clean re-check.
+The same results serve as the prover's first pass (`prover bench`), so the prover never
+proves less than this baseline.
 """
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from lean_prover.lean_env.theorem import Theorem
-from lean_prover.lean_env.limits import BASELINE_TIMEOUT_S, DEFAULT_HEARTBEATS
+from lean_prover.lean_env.limits import BASELINE_TIMEOUT_S
 from lean_prover.lean_env.toolchain import Toolchain
-from lean_prover.lean_env.verify import CheckOptions, check_file
 from lean_prover.prover.suite import Problem
+from lean_prover.search.portfolio import PORTFOLIO, PORTFOLIO_HEARTBEATS, FirstPassResult, run_portfolio, theorem_key
 
-AUTOMATION_TACTICS = ("omega", "grind", "decide", "simp_all")
-
-
-@dataclass
-class BaselineResult:
-    """Which automation tactics proved a problem (empty list: none did)."""
-
-    name: str
-    solved_by: list[str] = field(default_factory=list)
-
-    @property
-    def solved(self) -> bool:
-        """True when at least one tactic proved the problem."""
-        return bool(self.solved_by)
+BaselineResult = FirstPassResult
+"""Which portfolio attempts proved a problem (`solved_by`; empty: none did) and the first one's proof."""
 
 
 def run_baseline(
     toolchain: Toolchain,
     problems: list[Problem],
-    tactics: tuple[str, ...] = AUTOMATION_TACTICS,
-    heartbeats: int = DEFAULT_HEARTBEATS,
+    portfolio: tuple[tuple[str, ...], ...] = PORTFOLIO,
+    heartbeats: int = PORTFOLIO_HEARTBEATS,
     timeout_s: float = BASELINE_TIMEOUT_S,
 ) -> dict[str, BaselineResult]:
-    """Try every problem with each tactic after `intros`; returns name -> result."""
-    results = {p.name: BaselineResult(p.name) for p in problems}
-    by_header: dict[str, list[Problem]] = {}
-    for problem in problems:
-        by_header.setdefault(problem.header, []).append(problem)
-    for header, group in by_header.items():
-        attempts: dict[str, tuple[str, str]] = {}
-        body = []
-        for index, problem in enumerate(group):
-            for tactic in tactics:
-                attempt = f"baseline_{index}_{tactic}"
-                attempts[attempt] = (problem.name, tactic)
-                statement = Theorem(problem.name, problem.statement).renamed(attempt)
-                body.append(f"set_option maxHeartbeats {heartbeats} in\n{statement} := by\n  intros\n  {tactic}\n")
-        text = (header.rstrip() + "\n\n" if header.strip() else "") + "\n".join(body)
-        with tempfile.TemporaryDirectory(prefix="prover-baseline-") as tmp:
-            path = Path(tmp) / "Baseline.lean"
-            path.write_text(text, encoding="utf-8")
-            checked = check_file(toolchain, path, CheckOptions(timeout_s=timeout_s))
-        for decl in checked.declarations:
-            if decl.status == "proved" and decl.name in attempts:
-                name, tactic = attempts[decl.name]
-                results[name].solved_by.append(tactic)
-    return results
+    """Try every problem with each portfolio attempt; returns name -> result (`solved_by` lists
+    the attempts that proved it, `proof` the first one's script)."""
+    theorems = {p.name: p.theorem() for p in problems}
+    results, _ = run_portfolio(toolchain, list(theorems.values()), portfolio, heartbeats, timeout_s)
+    return {name: results[theorem_key(theorem)] for name, theorem in theorems.items()}

@@ -15,6 +15,7 @@ import math
 from typing import TYPE_CHECKING
 
 from lean_prover.prover.policy import ask
+from lean_prover.search.candidates import CandidateSource, merge
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.heuristics import diversify, shape_penalty
 from lean_prover.search.tree import Node, SearchTree, step_contexts
@@ -27,9 +28,10 @@ if TYPE_CHECKING:
 
 def best_first_search(
     env: ProbeEnv, policy: Policy, config: SearchConfig, critic: Critic | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, source: CandidateSource | None = None,
 ) -> SearchResult:
-    """Search for a proof from `env.root()`; stops at the first proof or when the budget is spent."""
+    """Search for a proof from `env.root()`; stops at the first proof or when the budget is spent.
+    `source` adds Lean's suggestions and premise candidates to the policy's (search.candidates)."""
     meter = BudgetMeter(config.budget)
     tree = SearchTree(env.root())
     use_critic = critic is not None and config.algorithm == "critic-bfs"
@@ -42,6 +44,10 @@ def best_first_search(
         batch = [heapq.heappop(frontier)[2] for _ in range(min(config.nodes_per_call, len(frontier)))]
         suggestions = ask(policy, [n.outcome.goals for n in batch], config.width,
                           step_contexts(policy, env, batch))
+        if source is not None:
+            extra, runs = source.extra(batch)
+            meter.lean_calls += runs
+            suggestions = [merge(mine, more) for mine, more in zip(suggestions, extra)]
         pairs, origins = [], []
         for node, proposed in zip(batch, suggestions):
             node.expanded = True
@@ -56,7 +62,7 @@ def best_first_search(
         meter.probes += len(pairs)
         new_nodes: list[Node] = []
         for (parent, suggestion), outcome in zip(origins, outcomes):
-            verdict, child = tree.place(parent, suggestion.tactic, suggestion.logprob, outcome)
+            verdict, child = tree.place(parent, suggestion, outcome)
             if verdict == "proved":
                 return tree.result(True, child.tactics(), meter, "proved")
             if verdict == "new":

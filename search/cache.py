@@ -3,7 +3,9 @@
 One SQLite file (WAL mode, so readers never block the writer and several processes can
 share it), read and written through `sqlite-utils` tables. Goals are keyed by their normalised text. A proof is stored as its tactic list; a
 failure records the largest budget spent on the goal, so a later search can skip it (same or
-smaller budget) or try again with more. Every write is one transaction: a worker killed
+smaller budget) or try again with more; Lean's suggestions for a goal (the concrete tactics
+`exact?`, `rw?`, … printed, :mod:`lean_env.suggestions`) are stored with the suggestion
+tactics that were asked, so a goal is never asked twice. Every write is one transaction: a worker killed
 mid-write leaves the database as it was before that write.
 """
 
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
+
+from lean_prover.lean_env.suggestions import Suggestion
 
 
 def normalise_goal(goals: str) -> str:
@@ -56,6 +60,8 @@ class ProofCache:
                                      pk="key", if_not_exists=True)
             self.db["failures"].create({"key": str, "goal": str, "expansions": int, "time_s": float,
                                         "attempts": int, "updated": float}, pk="key", if_not_exists=True)
+            self.db["suggestions"].create({"key": str, "goal": str, "asked": str, "suggestions": str,
+                                           "created": float}, pk="key", if_not_exists=True)
             if "lean_calls" not in self.db["failures"].columns_dict:  # caches written before the column
                 self.db["failures"].add_column("lean_calls", int, not_null_default=0)
 
@@ -109,9 +115,31 @@ class ProofCache:
         return failure.expansions >= max_expansions or (
             max_lean_calls is not None and failure.lean_calls >= max_lean_calls)
 
+    def get_suggestions(self, goals: str, asked: tuple[str, ...]) -> list[Suggestion] | None:
+        """Lean's suggestions for `goals`, when every tactic of `asked` was asked before; else None."""
+        row = self.db.execute("SELECT asked, suggestions FROM suggestions WHERE key = ?", [goal_key(goals)]).fetchone()
+        if row is None or not set(asked) <= set(json.loads(row[0])):
+            return None
+        return [s for s in map(Suggestion.from_dict, json.loads(row[1])) if s.origin in asked]
+
+    def put_suggestions(self, goals: str, asked: tuple[str, ...], suggestions: list[Suggestion]) -> None:
+        """Record what Lean suggested for `goals` when asked the tactics `asked` (merged with
+        what an earlier run recorded for other tactics)."""
+        key = goal_key(goals)
+        with self._write():
+            row = self.db.execute("SELECT asked, suggestions FROM suggestions WHERE key = ?", [key]).fetchone()
+            before = json.loads(row[1]) if row else []
+            known = set(json.loads(row[0])) if row else set()
+            merged = [s for s in before if s["origin"] not in asked] + [s.to_dict() for s in suggestions]
+            self.db.execute(
+                "INSERT OR REPLACE INTO suggestions (key, goal, asked, suggestions, created) VALUES (?, ?, ?, ?, ?)",
+                [key, goals, json.dumps(sorted(known | set(asked))), json.dumps(merged, ensure_ascii=False),
+                 time.time()])
+
     def stats(self) -> dict[str, int]:
-        """Counts of cached proofs and failures."""
-        return {"proofs": self.db["proofs"].count, "failures": self.db["failures"].count}
+        """Counts of cached proofs, failures and goals with suggestions."""
+        return {"proofs": self.db["proofs"].count, "failures": self.db["failures"].count,
+                "suggestions": self.db["suggestions"].count}
 
     def reopen(self) -> "ProofCache":
         """Another connection to the same file (one per thread: a connection is not shared)."""

@@ -71,7 +71,10 @@ class LockstepPool(ProverFacade):
         return self.wrap(self.prover).prove(theorem)
 
     def prove_all(self, theorems: Sequence[Theorem], on_attempt: OnAttempt = lambda _a: None) -> list[ProofAttempt]:
-        """Every theorem's attempt, `on_attempt` called as each finishes; returned in input order."""
+        """Every theorem's attempt, `on_attempt` called as each finishes; returned in input order.
+        The prover's first pass (one-shot automation, root suggestions) runs for all theorems
+        together first (:meth:`search.prove.SearchProver.prepare`)."""
+        self.prepare(theorems)
         attempts: list[ProofAttempt | None] = [None] * len(theorems)
         lock = threading.Lock()
 

@@ -16,6 +16,7 @@ import math
 from typing import TYPE_CHECKING
 
 from lean_prover.prover.policy import ask
+from lean_prover.search.candidates import CandidateSource, merge
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.heuristics import diversify
 from lean_prover.search.tree import Node, SearchTree, step_contexts
@@ -30,9 +31,10 @@ _VIRTUAL_LOSS = 1
 
 def mcts_search(
     env: ProbeEnv, policy: Policy, config: SearchConfig, critic: Critic | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, source: CandidateSource | None = None,
 ) -> SearchResult:
-    """Search for a proof from `env.root()` with PUCT; stops at the first proof or when the budget is spent."""
+    """Search for a proof from `env.root()` with PUCT; stops at the first proof or when the budget is spent.
+    `source` adds Lean's suggestions and premise candidates to the policy's (search.candidates)."""
     meter = BudgetMeter(config.budget)
     tree = SearchTree(env.root())
     while True:
@@ -43,6 +45,10 @@ def mcts_search(
             return tree.result(False, [], meter, "exhausted")
         suggestions = ask(policy, [leaf.outcome.goals for leaf in leaves], config.width,
                           step_contexts(policy, env, leaves))
+        if source is not None:
+            extra, runs = source.extra(leaves)
+            meter.lean_calls += runs
+            suggestions = [merge(mine, more) for mine, more in zip(suggestions, extra)]
         pairs, origins = [], []
         for leaf, proposed in zip(leaves, suggestions):
             leaf.expanded = True
@@ -57,7 +63,7 @@ def mcts_search(
         meter.probes += len(pairs)
         fresh: list[Node] = []
         for (leaf, suggestion, prior), outcome in zip(origins, outcomes):
-            verdict, child = tree.place(leaf, suggestion.tactic, suggestion.logprob, outcome)
+            verdict, child = tree.place(leaf, suggestion, outcome)
             if verdict == "proved":
                 return tree.result(True, child.tactics(), meter, "proved")
             if verdict == "new":

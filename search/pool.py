@@ -5,11 +5,14 @@ prover from a picklable factory and takes theorems one at a time."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.search.attempt import OnAttempt, ProofAttempt, Prover
+
+if TYPE_CHECKING:
+    from lean_prover.search.portfolio import FirstPassResult
 
 ProverFactory = Callable[[], Prover]
 """Builds a worker's prover in the worker's process (picklable: it crosses processes)."""
@@ -28,6 +31,9 @@ class ProverPool(ABC):
         self.factory, self.workers, self.retries = factory, workers, retries
         self.toolchain = getattr(factory, "toolchain", None)
         self.tactic_timeout_s = getattr(factory, "tactic_timeout_s", LEAN_PROCESS_TIMEOUT_S)
+
+    def prepare(self, theorems: Sequence[Theorem], automation: "Mapping[str, FirstPassResult] | None" = None) -> None:
+        """Nothing here: each worker's prover runs its own first pass, per theorem."""
 
     def prove(self, theorem: Theorem) -> ProofAttempt:
         """Prove one theorem in a worker."""

@@ -1,6 +1,7 @@
 """How one prover is built: the single wiring of policy, critic, planner, engine, cache,
-decomposition and the whole-proof engine, from a picklable description (it crosses into worker
-processes and Ray actors).
+decomposition, the whole-proof engine and what Lean knows (the first pass, Lean's suggestions,
+the premise index), from a picklable description (it crosses into worker processes and Ray
+actors).
 
     spec = ProverSpec(toolchain, SearchConfig(), models, cache_path="proofs.db", decompose=True)
     prover = spec.build()           # a Decomposer over a SearchProver (spec() does the same)
@@ -16,13 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
+from lean_prover.lean_env.library_index import DEFAULT_ROOTS
 from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.prover.model_config import ModelConfig, ModelsConfig
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.search.attempt import Prover
+from lean_prover.search.candidates import CandidateSettings
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.engines import EngineKind, engine_factory
+from lean_prover.search.portfolio import FirstPassSettings
 from lean_prover.search.prove import SearchProver
 from lean_prover.search.types import Progress
 from lean_prover.search.whole_proof import HybridProver, ProofMode, WholeProofConfig, WholeProofEngine
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from lean_prover.lean_env.batching import BatchingService
     from lean_prover.lean_env.pool import PoolPolicy
     from lean_prover.prover.backends import Completer
+    from lean_prover.prover.premises import LazyRetriever
     from lean_prover.search.decompose import Decomposer
 
 Note = Callable[[str], None]
@@ -48,7 +53,10 @@ class ProverSpec:
     `ray-actor:NAME`, the Ray cluster's cache actor (:mod:`search.cache_backends`). `decompose` wraps the search in
     :class:`search.decompose.Decomposer` with `max_depth`, its planner using the config's
     `planner:` model (in that section's prompt format) when there is one. `mode` and `whole`:
-    see the module docstring.
+    see the module docstring. `first_pass` (None: off) tries Lean's one-shot automation before
+    any search (:mod:`search.portfolio`; in a worker process, per theorem); `candidates` adds
+    Lean's suggestions and retrieved premises to the policy's candidates (:mod:`search.candidates`),
+    premises from the index of `premise_roots`, loaded (or built) on the first query.
     """
 
     toolchain: Toolchain
@@ -62,6 +70,9 @@ class ProverSpec:
     pool_policy: "PoolPolicy | None" = None
     mode: ProofMode = "step"
     whole: WholeProofConfig = field(default_factory=WholeProofConfig)
+    first_pass: FirstPassSettings | None = None
+    candidates: CandidateSettings = CandidateSettings()
+    premise_roots: tuple[str, ...] = DEFAULT_ROOTS
 
     def __call__(self) -> Prover:
         """A fresh prover for this process (what a worker builds)."""
@@ -70,17 +81,18 @@ class ProverSpec:
     def build(self, progress: Progress | None = None, note: Note | None = None) -> Prover:
         """The prover of the spec's mode: the search (wrapped in decomposition when the spec
         says so), the whole-proof engine, or decomposition over the hybrid prover. `note` sees
-        the whole-proof engine's progress lines."""
+        the whole-proof engine's progress lines, the first pass and the premise index being built."""
         if self.mode == "whole":
             return self.whole_engine(note=note)
-        search = self.search_prover(progress)
+        search = self.search_prover(progress, note)
         if self.mode == "hybrid":
             return self.decomposer(HybridProver(search, self.whole_engine(note=note)), self.planner_model())
         return self.decomposer(search, self.planner_model()) if self.decompose else search
 
-    def search_prover(self, progress: Progress | None = None) -> SearchProver:
-        """The search alone: policy, critic, cache connection and engines (in hybrid mode the
-        policy is the rule-based prior)."""
+    def search_prover(self, progress: Progress | None = None, on_note: Note | None = None) -> SearchProver:
+        """The search alone: policy, critic, cache connection, engines, first pass and extra
+        candidates (in hybrid mode the policy is the rule-based prior); `on_note` hears the first
+        pass and the premise index being built."""
         from lean_prover.prover.models import load_critic, load_policy
         from lean_prover.search.cache_backends import open_cache
 
@@ -90,7 +102,9 @@ class ProverSpec:
         return SearchProver(self.toolchain, policy, self.config, critic,
                             open_cache(self.cache_path), progress=progress,
                             tactic_timeout_s=self.tactic_timeout_s,
-                            engines=engine_factory(self.engine, self.toolchain, self.pool_policy))
+                            engines=engine_factory(self.engine, self.toolchain, self.pool_policy),
+                            first_pass=self.first_pass, candidates=self.candidates,
+                            retriever=self.retriever(on_note), on_note=on_note)
 
     def whole_engine(self, batching: "BatchingService | None" = None, note: Note | None = None) -> WholeProofEngine:
         """The whole-proof engine: the policy's model in its whole-proof prompt format; its checks
@@ -105,6 +119,17 @@ class ProverSpec:
         return WholeProofEngine(self.toolchain, load_generator(policy), policy.format, self.whole,
                                 tactic_timeout_s=self.tactic_timeout_s, batching=batching, progress=note,
                                 max_new_tokens=policy.max_new_tokens)
+
+    def retriever(self, on_note: Note | None = None) -> "LazyRetriever | None":
+        """The premise retriever (None when no premises are asked): the index of `premise_roots`,
+        loaded, or built and cached, on its first query."""
+        if self.candidates.premises <= 0:
+            return None
+        from lean_prover.lean_env.library_index import load_or_build_index
+        from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
+
+        return LazyRetriever(lambda: PremiseRetriever(load_or_build_index(
+            self.toolchain, self.premise_roots, progress=on_note or (lambda _message: None))))
 
     def planner_model(self) -> "Completer | None":
         """The model of the config's `planner:` section (None without one)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lean_prover.prover.policy import Policy, StepContext, uses_context
+from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, uses_context
 from lean_prover.search.types import BudgetMeter, Outcome, ProbeEnv, SearchResult, StopReason, Verdict
 
 
@@ -55,13 +55,15 @@ class SearchTree:
             parent.children.append(node)
         return node
 
-    def place(self, parent: Node, tactic: str, logprob: float, outcome: Outcome) -> tuple[Verdict, Node | None]:
+    def place(self, parent: Node, suggestion: TacticSuggestion, outcome: Outcome) -> tuple[Verdict, Node | None]:
         """Put a probe's outcome in the tree; returns its verdict and the node it produced.
 
         verdict: "proved" (a node ending the proof), "new" (a new state), "duplicate" (a state
         already in the tree: no new node) or the outcome's failure kind (error, timeout, crash).
+        The trace keeps where the tactic came from (policy, Lean's suggestions, premises).
         """
         verdict: Verdict
+        tactic, logprob = suggestion.tactic, suggestion.logprob
         if outcome.kind == "proved":
             verdict, child = "proved", self.add(outcome, parent, tactic, logprob)
         elif outcome.kind != "state":
@@ -70,17 +72,17 @@ class SearchTree:
             verdict, child = "duplicate", None
         else:
             verdict, child = "new", self.add(outcome, parent, tactic, logprob)
-        self.record(parent, tactic, logprob, outcome, verdict,
-                    self.by_key[outcome.key] if verdict == "duplicate" else child)
+        self.record(parent, suggestion, outcome, verdict, self.by_key[outcome.key] if verdict == "duplicate" else child)
         return verdict, child
 
-    def record(self, parent: Node, tactic: str, logprob: float, outcome: Outcome, verdict: Verdict,
+    def record(self, parent: Node, suggestion: TacticSuggestion, outcome: Outcome, verdict: Verdict,
                child: Node | None) -> None:
         """Append one probe to the trace (verdict: new / duplicate / proved / error / timeout / crash)."""
         self.trace.append({
-            "parent": parent.id, "tactic": tactic, "logprob": round(logprob, 4), "verdict": verdict,
-            "child": child.id if child else None, "goals": outcome.goals[:2000] if verdict == "new" else "",
-            "message": outcome.message[:500],
+            "parent": parent.id, "tactic": suggestion.tactic, "logprob": round(suggestion.logprob, 4),
+            "verdict": verdict, "child": child.id if child else None,
+            "goals": outcome.goals[:2000] if verdict == "new" else "", "message": outcome.message[:500],
+            "source": suggestion.source, "premises": list(suggestion.premises),
         })
 
     def result(self, proved: bool, tactics: list[str], meter: BudgetMeter, reason: StopReason) -> SearchResult:

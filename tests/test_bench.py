@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def bench(out: Path, limit: int) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "lean_prover.app.cli", "bench", "core", "--split", "test", "--limit", str(limit),
-         "--out", str(out), "--max-lean-calls", "2"],
+         "--out", str(out), "--max-lean-calls", "2", "--suggest", "none", "--premises", "0"],
         capture_output=True, text=True, cwd=ROOT, timeout=1500)
 
 

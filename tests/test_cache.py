@@ -25,7 +25,7 @@ def test_round_trip_and_normalisation(tmp_path):
     assert cache.get_failure(goal) is None
     assert goal_key("x✝¹ : Nat ⊢ True") == goal_key("x✝ : Nat ⊢ True")
     cache.close()
-    assert ProofCache(tmp_path / "c.db").stats() == {"proofs": 1, "failures": 0}  # kept across runs
+    assert ProofCache(tmp_path / "c.db").stats() == {"proofs": 1, "failures": 0, "suggestions": 0}  # kept across runs
 
 
 def _writer(path, worker, count):

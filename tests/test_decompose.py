@@ -33,7 +33,7 @@ def test_conjunction_proved_by_parts_and_rechecked(toolchain, tmp_path):
     assert "have h1 : a < b + 1 := by" in attempt.proof and "exact ⟨h1, h2⟩" in attempt.proof
     assert attempt.lean_calls >= 3  # the split probe and one search call per piece
     # both pieces and the assembled proof are cached; the direct failure record is cleared
-    assert cache.stats() == {"proofs": 3, "failures": 0}
+    assert cache.stats() == {"proofs": 3, "failures": 0, "suggestions": 0}
 
 
 def test_score_prefers_real_splits():

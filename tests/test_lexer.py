@@ -33,6 +33,11 @@ def test_identifiers_escapes_and_keywords():
     assert code_tokens("``Nat.add")[0].kind == "name_literal"
 
 
+def test_only_ascii_digits_begin_numbers():
+    # `²` passes str.isdigit but is no Lean digit: a symbol, as in library statements (`x²`)
+    assert kinds("x² = 2") == [("ident", "x"), ("symbol", "²"), ("symbol", "="), ("number", "2")]
+
+
 def test_positions_are_lean_lines_and_columns():
     token = code_tokens("-- c\n  ∀ x, theorem")[-1]
     assert (token.line, token.column, token.text) == (2, 7, "theorem")

@@ -6,10 +6,9 @@ dead ends), never a proof. Proof search on real Lean is tested in tests/test_sea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
+from lean_prover.prover.policy import TacticSuggestion as Suggestion
 from lean_prover.search.best_first import best_first_search
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.mcts import mcts_search
@@ -22,12 +21,6 @@ GRAPH = {
     "s2": {"d": "s3", "e": "s3"},
     "s3": {"finish": "PROVED"},
 }
-
-
-@dataclass
-class Suggestion:
-    tactic: str
-    logprob: float
 
 
 class ScriptedPolicy:

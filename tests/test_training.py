@@ -4,6 +4,7 @@ end on real Lean (killed twice and resumed)."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 
@@ -173,6 +174,15 @@ def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
     assert same.fingerprint() == config.fingerprint()  # parallelism does not change results
     wider = dataclasses.replace(config, collect_search=SearchConfig(width=16))
     assert wider.fingerprint() != config.fingerprint()
+    # Issue 17's settings count when set; at their defaults a run folder of before them still resumes.
+    from lean_prover.search.candidates import CandidateSettings
+
+    data = {k: v for k, v in config.to_dict().items()
+            if k not in ("rounds", "concurrency", "lean_processes", "pool_per_round", "first_pass", "candidates")}
+    data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
+    assert config.fingerprint() == hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    for changed in (dict(pool_per_round=4), dict(first_pass=True), dict(candidates=CandidateSettings(("exact?",)))):
+        assert dataclasses.replace(config, **changed).fingerprint() != config.fingerprint(), changed
 
 
 # -- SFT ----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from lean_prover.lean_env.dojo import Theorem
+from lean_prover.prover.policy import TacticSuggestion
 from lean_prover.search.best_first import best_first_search
 from lean_prover.search.cache import ProofCache
 from lean_prover.search.config import SearchConfig
@@ -168,14 +169,9 @@ STEP = {("s0", "a"): "s1", ("s0", "b"): "s2", ("s1", "c"): "s3", ("s2", "e"): "s
         ("s3", "h"): "s4", ("s4", "done"): "PROVED", ("s3", "done"): "PROVED"}
 
 
-class _Suggestion:
-    def __init__(self, tactic: str, logprob: float):
-        self.tactic, self.logprob = tactic, logprob
-
-
 class _Policy:
     def suggest(self, states, k):
-        return [[_Suggestion(t, -0.5 * (len(t) + i)) for i, t in enumerate(GRAPH.get(s, []))][:k] for s in states]
+        return [[TacticSuggestion(t, -0.5 * (len(t) + i)) for i, t in enumerate(GRAPH.get(s, []))][:k] for s in states]
 
 
 class _Env:

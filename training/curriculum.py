@@ -158,7 +158,7 @@ def restate(name: str, signature: str) -> Candidate | None:
             return None
     if not rest.startswith(("(", "{", "[", "⦃", ":")):
         return None
-    topic = _TOPICS.get(name.split(".")[0], "logic")
+    topic = _TOPICS.get(name.split(".")[0], "logic" if "." not in name else name.split(".")[0].lower())
     theorem = f"pool_{topic}_{_short_hash(name)}"
     statement = f"theorem {theorem} {rest}"
     try:
@@ -187,6 +187,23 @@ def library_candidates(toolchain: Toolchain, names: tuple[str, ...] = LIBRARY_LE
             if candidate is not None:
                 candidates.append(candidate)
     return candidates
+
+
+POOL_NAMESPACES = ("Nat", "Int", "List", "Bool", "Option")
+
+
+def index_lemma_names(premises, round_index: int, count: int, max_chars: int = 90) -> tuple[str, ...]:
+    """`count` library lemmas for round `round_index` of a growing pool, from a premise index's
+    premises (:mod:`lean_env.library_index`): short `Init` statements about `Nat`, `Int`, `List`,
+    `Bool`, `Option` or logic (no namespace), in a fixed pseudo-random order (sha256 of the name),
+    round r taking the r-th slice, so that every round brings names no earlier round used."""
+    eligible = sorted((p.name for p in premises
+                       if p.module.startswith("Init.") and len(p.statement) <= max_chars
+                       and not any(bad in p.statement for bad in _UNREADABLE)
+                       and (p.name.split(".")[0] in POOL_NAMESPACES or "." not in p.name)),
+                      key=lambda name: hashlib.sha256(name.encode()).hexdigest())
+    start = (round_index - 1) * count
+    return tuple(eligible[start:start + count])
 
 
 def arithmetic_candidates(count: int, seed: int = 0) -> list[Candidate]:

@@ -4,13 +4,15 @@ A :class:`Step` is one edge of a proof path that Lean accepted and re-checked as
 (only attempts with status `proved` give steps): the goal text before the tactic, the tactic,
 the goal text after it (empty when the tactic closed the proof), the step's depth on the path,
 and its provenance (theorem, expert-iteration round, model that searched, search algorithm,
-source: `search` or `reference`). Steps are stored as JSON lines and turned into a Hugging Face
+source: `search` or `reference`; where the tactic came from: the policy, Lean's suggestions or
+premise retrieval, and the library premises it names — so that training on it teaches the
+policy to name lemmas itself). Steps are stored as JSON lines and turned into a Hugging Face
 `datasets.Dataset` (:func:`to_dataset`), or into the prompt-completion dataset SFT trains on
 (:func:`sft_dataset`, the prompt format of :mod:`prover.prompt`).
 
 A search trace (:mod:`search.tree`) records each probe as `{parent, tactic, verdict, child,
-goals}`; the path to the node that proved the theorem is followed back through the `new` /
-`proved` entries. The root's goal text is not in the trace; it is passed in (the attempt's
+goals, source, premises}`; the path to the node that proved the theorem is followed back
+through the `new` / `proved` entries. The root's goal text is not in the trace; it is passed in (the attempt's
 `root_state`, :class:`search.attempt.ProofAttempt`).
 """
 
@@ -21,6 +23,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable, Iterable, Literal
 
+from lean_prover.lean_env.suggestions import library_names
+from lean_prover.prover.policy import TacticSource
 from lean_prover.prover.prompt import format_prompt
 
 
@@ -45,6 +49,11 @@ class Step:
     depth: int = 0
     state_after: str = ""  # "" when the tactic finished the proof
     source: StepSource = "search"
+    tactic_source: TacticSource = "policy"  # policy | lean (Lean's suggestions) | premises (retrieval)
+    premises: tuple[str, ...] = ()  # library theorems the tactic names
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "premises", tuple(self.premises))  # a JSON list read back
 
     def key(self) -> tuple[str, str]:
         """The (state, tactic) pair that identifies the training example."""
@@ -52,7 +61,9 @@ class Step:
 
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
-        return asdict(self)
+        data = asdict(self)
+        data["premises"] = list(self.premises)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Step":
@@ -89,7 +100,9 @@ def steps_from_trace(trace: list[dict], root_state: str, theorem: str, round_ind
     state = root_state
     for depth, entry in enumerate(path):
         after = entry.get("goals", "") if entry["verdict"] == "new" else ""
-        steps.append(Step(state, entry["tactic"], theorem, round_index, model, algorithm, depth, after))
+        premises = tuple(entry.get("premises") or library_names(entry["tactic"]))
+        steps.append(Step(state, entry["tactic"], theorem, round_index, model, algorithm, depth, after,
+                          tactic_source=entry.get("source", "policy"), premises=premises))
         state = after
     return steps
 

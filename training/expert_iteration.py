@@ -7,7 +7,14 @@ Each round r = 1 … R:
    model, or the prior alone while no model has been accepted), with the collection settings
    (`collect_search`, default `search`; a wider search finds more proofs to learn from). With
    `problems_per_round` = N, round r searches the first r·N training problems (N new ones and
-   the earlier rounds' unsolved ones), so every round brings new problems; `concurrency`
+   the earlier rounds' unsolved ones), so every round brings new problems; with
+   `pool_per_round` = M, each round also adds M new statements of its own (`round_R/pool.jsonl`,
+   :func:`training.curriculum.build_pool`: half library lemmas from the premise index restated
+   under hidden names — a fresh slice each round — and a quarter each of synthetic arithmetic and
+   logic with the round as seed; all checked by Lean, none overlapping `core`); with
+   `first_pass` and `candidates` every search (collection and evaluation alike) starts with
+   one-shot automation and gets Lean's suggestions and retrieved premises as candidates, so the
+   collected steps include lemma-naming tactics (:mod:`training.data` keeps their source); `concurrency`
    searches run at once sharing Lean runs (:mod:`search.lockstep`; results do not change);
 2. **collect** the steps of the proof paths found (:mod:`training.data`);
 3. **filter** them (:mod:`training.filters`): untrainable tactics, steps that change nothing,
@@ -52,9 +59,12 @@ from lean_prover.prover.critic import ShapeCritic
 from lean_prover.prover.mixture import MixturePolicy
 from lean_prover.prover.model_config import ModelConfig
 from lean_prover.prover.models import describe, load_policy
+from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
 from lean_prover.prover.prior import PriorPolicy
 from lean_prover.prover.suite import Problem, load_suite
+from lean_prover.search.candidates import CandidateSettings
 from lean_prover.search.config import SearchConfig
+from lean_prover.search.portfolio import FirstPassSettings
 from lean_prover.search.prove import SearchProver
 from lean_prover.search.types import Budget
 from lean_prover.training.base_model import build_base_model
@@ -93,12 +103,19 @@ class ExpertIterationConfig:
     problems_per_round: int | None = None  # new training problems searched per round (None: all in round 1)
     concurrency: int = 1  # searches at once, sharing Lean runs (lean_env.batching); results are unchanged
     lean_processes: int = 2  # Lean processes at once when concurrency > 1
+    pool_per_round: int = 0  # new pool statements a round: library lemmas restated and synthetic families
+    first_pass: bool = False  # one-shot automation before each search (search.portfolio)
+    candidates: CandidateSettings = field(default_factory=CandidateSettings)  # Lean's suggestions, premises
 
     def fingerprint(self) -> str:
         """A hash of everything but `rounds`, `concurrency` and `lean_processes` (a run may be
         resumed with more rounds or other parallelism: neither changes a search's result), nor the
-        SFT checkpoint cadence (a resumed SFT ends where an uninterrupted one ends)."""
-        data = {k: v for k, v in self.to_dict().items() if k not in ("rounds", "concurrency", "lean_processes")}
+        SFT checkpoint cadence (a resumed SFT ends where an uninterrupted one ends). Settings added
+        later count only when set, so older run folders still resume."""
+        added_later = {"pool_per_round": 0, "first_pass": False,
+                       "candidates": json.loads(json.dumps(asdict(CandidateSettings())))}
+        data = {k: v for k, v in self.to_dict().items() if k not in ("rounds", "concurrency", "lean_processes")
+                and not (k in added_later and v == added_later[k])}
         data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -128,6 +145,7 @@ class ExpertIteration:
     def __init__(self, config: ExpertIterationConfig, out: Path, toolchain: Toolchain,
                  on_event: Event = lambda _e, _i: None):
         self.config, self.out, self.toolchain, self.on_event = config, Path(out), toolchain, on_event
+        self._lazy_retriever: LazyRetriever | None = None
         self.fingerprint = config.fingerprint()
         self.train = select_problems(load_suite(config.suite, split=config.split), config.limit)
         self.held_out = (select_problems(load_suite(config.suite, split=config.eval_split), config.eval_limit)
@@ -218,7 +236,7 @@ class ExpertIteration:
         steps, report = drop_no_progress(steps)
         reports.append(report)
         if self.config.prune:
-            statements = {p.name: p.statement for p in self.train}
+            statements = {p.name: p.statement for p in self._train_through(int(folder.name[6:]))}
             steps, report = prune_redundant(steps, statements, self.toolchain, timeout_s=self.config.tactic_timeout_s)
             reports.append(report)
         steps, report = drop_confident(steps, policy, self.config.confidence_threshold, self._collect.width)
@@ -290,14 +308,46 @@ class ExpertIteration:
         return self.config.collect_search or self.config.search
 
     def _train_through(self, index: int) -> list[Problem]:
-        """The training problems of rounds 1 … `index` (`problems_per_round` new ones a round)."""
-        if self.config.problems_per_round is None:
-            return self.train
-        return self.train[: index * self.config.problems_per_round]
+        """The training problems of rounds 1 … `index` (`problems_per_round` new ones a round),
+        and the pool statements of those rounds (`pool_per_round`)."""
+        problems = self.train if self.config.problems_per_round is None \
+            else self.train[: index * self.config.problems_per_round]
+        pool = {p.name: p for r in range(1, index + 1) for p in self._round_pool(r)}
+        return problems + [p for name, p in pool.items() if name not in {q.name for q in problems}]
+
+    def _round_pool(self, index: int) -> list[Problem]:
+        """Round `index`'s own new statements (built once, then read from `round_R/pool.jsonl`)."""
+        count = self.config.pool_per_round
+        if count <= 0:
+            return []
+        path = self.out / f"round_{index}" / "pool.jsonl"
+        if not path.is_file():
+            from lean_prover.lean_env.library_index import load_or_build_index
+            from lean_prover.training.curriculum import build_pool, index_lemma_names
+
+            premises = load_or_build_index(self.toolchain).premises
+            names = index_lemma_names(premises, index, count - 2 * (count // 4))
+            report = build_pool(self.toolchain, path, arithmetic=count // 4, logic=count // 4, seed=index,
+                                names=names)
+            self.on_event("pool", {"round": index, **report.to_dict()})
+        return load_suite(str(path))
 
     def _prover(self, policy, config: SearchConfig) -> SearchProver:
         critic = ShapeCritic() if config.uses_critic else None
-        return SearchProver(self.toolchain, policy, config, critic, None, tactic_timeout_s=self.config.tactic_timeout_s)
+        first_pass = FirstPassSettings() if self.config.first_pass else None
+        return SearchProver(self.toolchain, policy, config, critic, None, tactic_timeout_s=self.config.tactic_timeout_s,
+                            first_pass=first_pass, candidates=self.config.candidates, retriever=self._retriever)
+
+    @property
+    def _retriever(self) -> LazyRetriever | None:
+        """The premise retriever of the run (loaded on first use), when candidates ask for premises."""
+        if self.config.candidates.premises <= 0:
+            return None
+        if self._lazy_retriever is None:
+            from lean_prover.lean_env.library_index import load_or_build_index
+
+            self._lazy_retriever = LazyRetriever(lambda: PremiseRetriever(load_or_build_index(self.toolchain)))
+        return self._lazy_retriever
 
     def _solved_train(self, index: int) -> set[str]:
         solved: set[str] = set()

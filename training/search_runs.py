@@ -27,7 +27,9 @@ def search_problems(prover: SearchProver, problems: list[Problem], path: Path, f
 
     With `concurrency` > 1, that many searches run at once in threads and share Lean runs
     (:class:`search.lockstep.LockstepPool`, at most `processes` Lean processes at a time);
-    each search is the same as alone (same probes, same results), rows come in finishing order."""
+    each search is the same as alone (same probes, same results), rows come in finishing order.
+    The prover's first pass, when it has one, runs for all problems together before the
+    searches (`prove_all` prepares it: :meth:`search.prove.SearchProver.prepare`)."""
     run = ResumableRun(path, fingerprint)
     todo = run.pending(problems)
 
