@@ -8,17 +8,15 @@ candidate tactics go to Lean in one batch.
 
 from __future__ import annotations
 
-from lean_prover.lean_env.tactic_guard import is_usable_tactic
-
 import heapq
 import math
 from typing import TYPE_CHECKING
 
-from lean_prover.prover.policy import ask
-from lean_prover.search.candidates import CandidateSource, merge
+from lean_prover.lean_env.tactic_guard import is_usable_tactic
+from lean_prover.search.candidates import CandidateSource, propose
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.heuristics import diversify, shape_penalty
-from lean_prover.search.tree import Node, SearchTree, step_contexts
+from lean_prover.search.tree import Node, SearchTree
 from lean_prover.search.types import BudgetMeter, ProbeEnv, Progress, SearchResult
 
 if TYPE_CHECKING:
@@ -42,12 +40,7 @@ def best_first_search(
         if (reason := meter.exhausted()) is not None:
             return tree.result(False, [], meter, reason)
         batch = [heapq.heappop(frontier)[2] for _ in range(min(config.nodes_per_call, len(frontier)))]
-        suggestions = ask(policy, [n.outcome.goals for n in batch], config.width,
-                          step_contexts(policy, env, batch))
-        if source is not None:
-            extra, runs = source.extra(batch)
-            meter.lean_calls += runs
-            suggestions = [merge(mine, more) for mine, more in zip(suggestions, extra)]
+        suggestions = propose(policy, env, batch, config.width, source, meter)
         pairs, origins = [], []
         for node, proposed in zip(batch, suggestions):
             node.expanded = True

@@ -35,12 +35,13 @@ from lean_prover.lean_env.suggestions import (Suggestion, SuggestionQuery, Sugge
                                               query_suggestions)
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
-from lean_prover.prover.policy import TacticSuggestion
+from lean_prover.prover.policy import Policy, TacticSuggestion, ask
+from lean_prover.search.tree import Node, step_contexts
+from lean_prover.search.types import BudgetMeter, ProbeEnv
 
 if TYPE_CHECKING:
     from lean_prover.prover.premises import PremiseRetriever
     from lean_prover.search.cache import ProofCache
-    from lean_prover.search.tree import Node
 
 LEAN_SCORES = {"closes": 0.9, "simp?": 0.3, "simp_all?": 0.3, "grind?": 0.3, "try?": 0.3, "rw?": 0.12,
                "apply?": 0.1, "exact?": 0.1}
@@ -161,6 +162,19 @@ class CandidateSource:
                     self.cache.put_suggestions(goals, self.settings.suggestion_tactics, suggestions)
                 found[position] = suggestions
         return [f or [] for f in found], runs
+
+
+def propose(policy: Policy, env: ProbeEnv, nodes: list[Node], width: int, source: "CandidateSource | None",
+            meter: BudgetMeter) -> list[list[TacticSuggestion]]:
+    """The candidates for each node's state, as every search algorithm asks for them: the
+    policy's (with the theorem name and tactic path when its prompts show them), merged with
+    Lean's suggestions and premise candidates from `source` (their Lean runs are counted)."""
+    suggestions = ask(policy, [node.outcome.goals for node in nodes], width, step_contexts(policy, env, nodes))
+    if source is None:
+        return suggestions
+    extra, runs = source.extra(nodes)
+    meter.lean_calls += runs
+    return [merge(mine, more) for mine, more in zip(suggestions, extra)]
 
 
 def merge(policy: list[TacticSuggestion], extra: list[TacticSuggestion]) -> list[TacticSuggestion]:

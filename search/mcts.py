@@ -10,16 +10,14 @@ dead (value 0) and never selected again.
 
 from __future__ import annotations
 
-from lean_prover.lean_env.tactic_guard import is_usable_tactic
-
 import math
 from typing import TYPE_CHECKING
 
-from lean_prover.prover.policy import ask
-from lean_prover.search.candidates import CandidateSource, merge
+from lean_prover.lean_env.tactic_guard import is_usable_tactic
+from lean_prover.search.candidates import CandidateSource, propose
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.heuristics import diversify
-from lean_prover.search.tree import Node, SearchTree, step_contexts
+from lean_prover.search.tree import Node, SearchTree
 from lean_prover.search.types import BudgetMeter, ProbeEnv, Progress, SearchResult
 
 if TYPE_CHECKING:
@@ -43,12 +41,7 @@ def mcts_search(
         leaves = _select_leaves(tree.root, config)
         if not leaves:
             return tree.result(False, [], meter, "exhausted")
-        suggestions = ask(policy, [leaf.outcome.goals for leaf in leaves], config.width,
-                          step_contexts(policy, env, leaves))
-        if source is not None:
-            extra, runs = source.extra(leaves)
-            meter.lean_calls += runs
-            suggestions = [merge(mine, more) for mine, more in zip(suggestions, extra)]
+        suggestions = propose(policy, env, leaves, config.width, source, meter)
         pairs, origins = [], []
         for leaf, proposed in zip(leaves, suggestions):
             leaf.expanded = True
