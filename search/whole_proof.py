@@ -43,7 +43,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Literal, Sequence, get_args
+from typing import TYPE_CHECKING, Callable, Literal, Mapping, Sequence, get_args
 
 from lean_prover.lean_env.batching import BatchingService, CheckVerdict
 from lean_prover.lean_env.legality import check_legality
@@ -56,6 +56,9 @@ from lean_prover.prover.backends import Completer
 from lean_prover.prover.prompt_formats import (Prompt, PromptFormat, WholeInput, error_report, read_proof, render_repair,
                                                render_whole, whole_input)
 from lean_prover.search.attempt import OnAttempt, ProofAttempt, Prover, ProverFacade
+
+if TYPE_CHECKING:
+    from lean_prover.search.portfolio import FirstPassResult
 
 Verdict = Literal["proved", "failed", "inadmissible", "no_proof", "unfinished"]
 """What became of one candidate: accepted by Lean, rejected by Lean, refused by the legality
@@ -161,6 +164,9 @@ class WholeProofEngine:
         twin = copy.copy(self)
         vars(twin).update(changes)
         return twin
+
+    def prepare(self, theorems: Sequence[Theorem], automation: "Mapping[str, FirstPassResult] | None" = None) -> None:
+        """Nothing: whole proofs share no work before sampling (the first pass belongs to step search)."""
 
     def prove(self, theorem: Theorem) -> ProofAttempt:
         """One theorem, whole."""
