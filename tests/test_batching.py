@@ -228,8 +228,7 @@ def test_cli_prove_with_concurrency_proves_every_sorry_and_rechecks(toolchain, t
     assert "sorry" not in Path(report["output"]).read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("options", [["--concurrency", "0"], ["--concurrency", "2", "--workers", "2"],
-                                     ["--concurrency", "2", "--engine", "session"]])
+@pytest.mark.parametrize("options", [["--concurrency", "0"], ["--concurrency", "2", "--workers", "2"]])
 def test_cli_rejects_bad_concurrency(tmp_path: Path, options: list[str]) -> None:
     import subprocess
     import sys
