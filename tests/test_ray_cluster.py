@@ -158,5 +158,6 @@ def test_cache_actor_records_writers_from_both_nodes(tmp_path, loopback_cluster)
     reader = RayProofCache("test-cache")
     assert reader.get_proof("⊢ goal_a") == ["exact a"] and reader.get_proof("⊢  goal_b ") == ["exact b"]
     assert reader.should_skip("⊢ hard_b", 5, None) and not reader.should_skip("⊢ hard_b", 6, 3)
-    assert reader.stats() == {"proofs": 2, "failures": 2, "writer_nodes": len(nodes)} and len(nodes) == 2
+    assert reader.stats() == {"proofs": 2, "failures": 2, "suggestions": 0, "writer_nodes": len(nodes)} \
+        and len(nodes) == 2
     ray.kill(cache_actor)

@@ -248,7 +248,9 @@ def test_file_engine_lean_killed_from_outside_costs_a_retry(toolchain):
             def kill() -> None:
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
-                    children = psutil.Process().children(recursive=True)
+                    # only the Lean process of this probe file (other children of this test
+                    # process, e.g. a server of an earlier test, are not ours to kill)
+                    children = [c for c in psutil.Process().children(recursive=True) if _runs_file(c, path)]
                     if children:
                         time.sleep(1.0)
                         for child in children:
@@ -258,6 +260,12 @@ def test_file_engine_lean_killed_from_outside_costs_a_retry(toolchain):
                     time.sleep(0.05)
             threading.Thread(target=kill, daemon=True).start()
         return run_lean_file(toolchain, path, timeout_s)
+
+    def _runs_file(process: psutil.Process, path) -> bool:
+        try:
+            return any(str(path) in arg for arg in process.cmdline())
+        except psutil.Error:  # it ended meanwhile
+            return False
 
     kills: list[int] = []
     theorem = Theorem.from_statement("theorem k (p q : Prop) (hp : p) (hq : q) : p ∧ q")

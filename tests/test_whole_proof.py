@@ -87,8 +87,9 @@ def test_bfs_prover_config_proves_and_every_prompt_is_a_state_then_triple_colon(
         source = tmp_path / "bfs_demo.lean"
         source.write_text("theorem bfs_demo (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n  sorry\n", encoding="utf-8")
         trace = tmp_path / "trace.json"
+        # the policy alone: no first pass (automation would close it first), no Lean suggestions or premises
         proc = run_cli("prove", str(source), "--model", str(config), "--no-decompose", "--width", "2",
-                       "--trace", str(trace), "--json")
+                       "--no-first-pass", "--suggest", "none", "--premises", "0", "--trace", str(trace), "--json")
         assert proc.returncode == 0, proc.stderr[-3000:]
         report = json.loads(proc.stdout)
         assert report["ok"] and report["theorems"][0]["status"] == "proved"
