@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from lean_prover.lean_env.embedded import default_cache_dir
 from lean_prover.lean_env.errors import LeanEnvError
 from lean_prover.lean_env.limits import PREMISE_INDEX_TIMEOUT_S
 from lean_prover.lean_env.process import run_lean_file
+from lean_prover.lean_env.shared_folder import publish_folder
 from lean_prover.lean_env.toolchain import Toolchain
 
 DEFAULT_ROOTS: tuple[str, ...] = ("Init", "Std", "Lean")
@@ -91,17 +91,16 @@ class PremiseIndex:
         return seen
 
     def save(self, folder: Path) -> None:
-        """Write `premises.jsonl` and `modules.json` into `folder` (replaced atomically)."""
-        partial = folder.with_name(folder.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        with (partial / "premises.jsonl").open("w", encoding="utf-8") as sink:
-            for premise in self.premises:
-                sink.write(json.dumps(premise.to_dict(), ensure_ascii=False) + "\n")
-        (partial / "modules.json").write_text(json.dumps({"format": INDEX_FORMAT, "roots": list(self.roots),
-                                                          "imports": self.imports}), encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)
-        partial.rename(folder)
+        """Write `premises.jsonl` and `modules.json` into `folder`, atomically (when several
+        processes build the same index at once, the first one written is kept)."""
+        def write(scratch: Path) -> None:
+            with (scratch / "premises.jsonl").open("w", encoding="utf-8") as sink:
+                for premise in self.premises:
+                    sink.write(json.dumps(premise.to_dict(), ensure_ascii=False) + "\n")
+            (scratch / "modules.json").write_text(json.dumps({"format": INDEX_FORMAT, "roots": list(self.roots),
+                                                              "imports": self.imports}), encoding="utf-8")
+
+        publish_folder(folder, write)
         self.folder = folder
 
     @classmethod

@@ -34,6 +34,7 @@ import numpy as np
 
 from lean_prover.lean_env.goals import parse_goals
 from lean_prover.lean_env.lexer import CLOSING_BRACKETS, OPENING_BRACKETS, Token, code_tokens
+from lean_prover.lean_env.shared_folder import publish_folder
 
 if TYPE_CHECKING:
     from lean_prover.lean_env.library_index import Premise, PremiseIndex
@@ -165,9 +166,7 @@ class PremiseRetriever:
             self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
             self._bm25.index([premise_tokens(p.name, p.statement) for p in index.premises], show_progress=False)
             if cache_folder is not None:
-                partial = cache_folder.with_name(cache_folder.name + ".partial")
-                self._bm25.save(str(partial))
-                partial.rename(cache_folder)
+                publish_folder(cache_folder, lambda scratch: self._bm25.save(str(scratch)))
         self._modules = np.array([p.module for p in index.premises])
         self._masks: dict[frozenset[str], np.ndarray] = {}
         self._lock = threading.Lock()

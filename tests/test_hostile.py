@@ -21,8 +21,7 @@ that are `proved`, and for the last two only if not marked `untrusted: rejected`
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -216,24 +215,18 @@ def test_hostile_file_not_proved(plain, entry):
 
 
 @pytest.mark.slow
-def test_whole_corpus_plain_untrusted_and_reward(toolchain):
-    plain = check_corpus(toolchain, untrusted=False)
-    untrusted = check_corpus(toolchain, untrusted=True)
-
-    def reward(entry: CorpusFile) -> float:
-        problem = entry.problem_text if entry.problem is not None else skeleton(entry.source)
-        return whole_proof_reward(toolchain, problem, entry.source).reward
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        rewards = dict(zip((e.path.name for e in CORPUS), pool.map(reward, CORPUS)))
-    wrong = []
-    for entry in CORPUS:
-        name = entry.path.name
-        expected = {"plain": entry.expect == "proved", "untrusted": entry.proved_when_untrusted,
-                    "reward": entry.proved_when_untrusted}
-        verdicts = {"plain": plain[name].ok, "untrusted": untrusted[name].ok, "reward": rewards[name] == 1.0}
-        if verdicts != expected:
-            wrong.append(f"{name}: proved {verdicts}, expected {expected}; plain: {summary(plain[name])}")
-        elif entry.cause is not None and not cause_found(plain[name], entry.cause):
-            wrong.append(f"{name}: `{entry.cause}` not named: {summary(plain[name])}")
-    assert not wrong, "\n".join(wrong)
+@pytest.mark.parametrize("entry", **by_name(CORPUS))
+def test_corpus_file_plain_untrusted_and_reward(toolchain, entry):
+    """One corpus file three ways (one test per file, so that `-n 2` spreads the corpus and a failure
+    names its file): plain, `--untrusted`, and the whole-proof RL reward against the file's problem."""
+    options = CheckOptions(untrusted=False, problem=entry.problem_text)
+    plain, untrusted = (check_files(toolchain, [entry.path], replace(options, untrusted=flag))[0]
+                        for flag in (False, True))
+    problem = entry.problem_text if entry.problem is not None else skeleton(entry.source)
+    reward = whole_proof_reward(toolchain, problem, entry.source).reward
+    expected = {"plain": entry.expect == "proved", "untrusted": entry.proved_when_untrusted,
+                "reward": entry.proved_when_untrusted}
+    verdicts = {"plain": plain.ok, "untrusted": untrusted.ok, "reward": reward == 1.0}
+    assert verdicts == expected, f"proved {verdicts}, expected {expected}; plain: {summary(plain)}"
+    if entry.cause is not None:
+        assert cause_found(plain, entry.cause), f"`{entry.cause}` not named: {summary(plain)}"

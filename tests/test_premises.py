@@ -65,3 +65,27 @@ def test_index_of_real_library_lists_known_lemmas(toolchain, tmp_path):
     assert retriever.retrieve(DVD_GOAL, 3)[0].premise.name == "Nat.dvd_add"
     assert (tmp_path / "index" / f"bm25-v{TOKENIZER_VERSION}").is_dir()  # BM25 kept beside the index
     assert PremiseRetriever(loaded).retrieve(DVD_GOAL, 1)[0].premise.name == "Nat.dvd_add"
+
+
+def test_workers_building_the_same_caches_at_once_all_succeed(tmp_path):
+    """`--workers N` and Ray actors on one machine build the index and its BM25 matrices into the
+    same cache folders at the same moment: every writer must succeed and every reader see a whole
+    folder (the scratch folders were once one shared `.partial` that writers deleted under each other)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta"]
+    index = PremiseIndex([Premise(f"List.{w}_{v}", "Init.A", f"List.{w}_{v} (xs : List Nat) : xs.{w} = xs.{v}")
+                          for w in words for v in words], {"Init.A": []})
+    folder = tmp_path / "index"
+
+    def build(_worker: int) -> str:
+        PremiseIndex(index.premises, index.imports).save(folder)
+        loaded = PremiseIndex.load(folder)
+        retriever = PremiseRetriever(loaded, cache_folder=tmp_path / f"bm25-v{TOKENIZER_VERSION}")
+        return retriever.retrieve("xs : List Nat\n⊢ xs.kappa = xs.theta", 1)[0].premise.name
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(build, range(16)))
+    assert answers == ["List.kappa_theta"] * 16
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bm25-v" + str(TOKENIZER_VERSION), "index"]  # no scratch left
+    assert len(PremiseIndex.load(folder)) == 64

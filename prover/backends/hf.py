@@ -32,6 +32,7 @@ report it).
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 from pathlib import Path
 from typing import Sequence
@@ -61,6 +62,20 @@ def check_model_folder(path: str, backend: str) -> Path:
     if not (folder / "config.json").is_file():
         raise ModelConfigError(f"model path {folder} is not a Hugging Face model folder (no config.json)")
     return folder
+
+
+def config_source(folder: Path) -> str:
+    """Where the model's `config.json` lives: the folder, or for a LoRA adapter its base model (path or hub id)."""
+    adapter = folder / "adapter_config.json"
+    if not adapter.is_file() or (folder / "config.json").is_file():
+        return str(folder)
+    try:
+        base = json.loads(adapter.read_text()).get("base_model_name_or_path")
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelConfigError(f"cannot read the LoRA adapter config {adapter}: {exc}") from None
+    if not base:
+        raise ModelConfigError(f"LoRA adapter {folder} names no base model (base_model_name_or_path)")
+    return str(base)
 
 
 def resolve_device(device: str) -> str:
@@ -96,7 +111,8 @@ class HFGenerator:
         if config.dtype != "auto":
             kwargs["dtype"] = getattr(torch, _DTYPES[config.dtype])
         try:
-            model_config = AutoConfig.from_pretrained(str(folder), trust_remote_code=config.trust_remote_code)
+            model_config = AutoConfig.from_pretrained(config_source(folder),
+                                                      trust_remote_code=config.trust_remote_code)
             self.encoder_decoder = bool(getattr(model_config, "is_encoder_decoder", False))
             self.tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=config.trust_remote_code)
             loader = AutoModelForSeq2SeqLM if self.encoder_decoder else AutoModelForCausalLM
