@@ -242,6 +242,8 @@ def compare_with_problem(problem: str, candidate: str) -> tuple[list[Finding], l
     problem command must be there unchanged and in order; the candidate may add only new
     theorems (helper lemmas) without attributes."""
     problem_decls = {d.name: d for d in find_declarations(problem) if d.is_proof and d.name}
+    problem_examples = [d for d in find_declarations(problem) if d.keyword == "example"]
+    examples = 0  # the candidate's examples so far: the k-th must be the problem's k-th
     problem_rest = [c for c in split_commands(problem) if not _is_proof_command(c)]
     candidate_commands = split_commands(candidate)
     candidate_decls = {d.start: d for d in find_declarations(candidate)}
@@ -261,15 +263,26 @@ def compare_with_problem(problem: str, candidate: str) -> tuple[list[Finding], l
                 if _statement(problem_decls[declaration.name]) != _statement(declaration):
                     changed.append(Finding("statement_unchanged", first.line, first.column + 1,
                                            f"the statement of {declaration.name} differs from the problem's"))
-            elif declaration.attributes or declaration.keyword == "example":
+            elif declaration.keyword == "example":
+                examples += 1
+                if examples > len(problem_examples):
+                    added.append(Finding("nothing_added", first.line, first.column + 1, "new example"))
+                elif declaration.attributes != problem_examples[examples - 1].attributes:
+                    added.append(Finding("nothing_added", first.line, first.column + 1,
+                                         f"example {examples} with attributes the problem's has not"))
+                elif _statement(problem_examples[examples - 1]) != _statement(declaration):
+                    changed.append(Finding("statement_unchanged", first.line, first.column + 1,
+                                           f"the statement of example {examples} differs from the problem's"))
+            elif declaration.attributes:
                 added.append(Finding("nothing_added", first.line, first.column + 1,
-                                     f"new {declaration.keyword} with attributes" if declaration.attributes
-                                     else "new example"))
+                                     f"new {declaration.keyword} with attributes"))
             continue
         candidate_rest.append(command)
     for name in problem_decls:
         if name not in seen:
             changed.append(Finding("statement_unchanged", 0, 0, f"theorem {name} of the problem is missing"))
+    for missing in range(examples + 1, len(problem_examples) + 1):
+        changed.append(Finding("statement_unchanged", 0, 0, f"example {missing} of the problem is missing"))
     added += _command_differences(problem_rest, candidate_rest)
     return changed, added
 

@@ -33,7 +33,8 @@ from lean_prover.lean_env.evidence import (
     MODULE_NAME, NONSTANDARD_LIBRARY_AXIOMS, STANDARD_AXIOMS, ConstantEvidence, EvidenceDialect, ModuleEvidence,
     evidence_program, new_nonce, parse_evidence, user_name,
 )
-from lean_prover.lean_env.legality import Finding, LegalityReport, check_legality
+from lean_prover.lean_env.legality import Finding, LegalityReport, check_legality, code_execution_findings
+from lean_prover.lean_env.lexer import code_tokens
 from lean_prover.lean_env.messages import LeanMessage
 from lean_prover.lean_env.process import LeanRun, run_lean_file
 from lean_prover.lean_env.releases import has_kernel_environment, is_module_file, module_options
@@ -45,10 +46,13 @@ FileStatus = Literal["proved", "failed", "rejected", "timeout", "oom", "stack_ov
 FAULTS: tuple[FileStatus, ...] = ("timeout", "oom", "stack_overflow", "crash", "killed")
 AxiomCheck = Literal["kernel", "library_boundary", "none"]
 DEFAULT_CHECK_TIMEOUT_S = 600.0
-# names given to examples and anonymous instances: with a random tag drawn per check, so that no
-# declaration of the file can take the name first
+# names given to examples and anonymous instances: with a random tag drawn once per process, so
+# that no declaration of a file can take the name first (a name taken while the file runs makes
+# the renamed declaration fail), and so that a problem file and its candidates name them alike
+# (an instance's name appears in the statements Lean elaborates, which `--against` compares)
 _RENAMED_EXAMPLE = "_verify_example_{tag}_{index}"
 _RENAMED_INSTANCE = "_verify_instance_{tag}_{index}"
+_RENAME_TAG = secrets.token_hex(4)
 
 
 @dataclass
@@ -117,12 +121,19 @@ class CheckOptions:
     the file is untrusted (code execution rejected before Lean), and a problem file's text for
     `--against` (statements must be the problem's, nothing may be added; with
     `compare_elaborated` the problem is compiled too and each statement Lean elaborated is
-    compared constant for constant, which catches a changed meaning behind unchanged tokens)."""
+    compared constant for constant, which catches a changed meaning behind unchanged tokens).
+    `file_syntax`: without a problem file, what a theorem gets that follows a command defining
+    syntax, a macro or an elaborator, or running code (which can define them): `unverified`, since
+    the text shown need not be what Lean declared (a command macro can declare `b : True` for
+    `theorem b : 1 = 2`; `macro_rules` can make `+` mean `*`), or `trusted` for callers whose
+    statements come from elsewhere (a suite's problem, `prove`'s input file, which `prove`'s final
+    check compares against)."""
 
     timeout_s: float = DEFAULT_CHECK_TIMEOUT_S
     memory_limit_bytes: int | None = None
     untrusted: bool = False
     problem: str | None = None
+    file_syntax: Literal["unverified", "trusted"] = "unverified"
     compare_elaborated: bool = True  # with `problem`: also compare the statements Lean elaborated
 
 
@@ -187,12 +198,14 @@ def check_source(toolchain: Toolchain, source: str, options: CheckOptions = Chec
         claimed.update(inside)
         verdict = _judge(decl, renamed, [compiled.messages[i] for i in inside], compiled.evidence,
                          library_boundary=toolchain.is_embedded)
-        if reference is not None and decl.is_proof and decl.name:
-            verdict = _compare_statement(verdict, renamed, reference.complete_evidence)
+        if reference is not None and decl.is_proof and renamed:
+            verdict = _compare_statement(verdict, decl, renamed, reference.complete_evidence)
         result.declarations.append(verdict)
     result.messages = [m for i, m in enumerate(compiled.messages) if i not in claimed]
     _distinguish_namesakes(result, compiled.names)
     _apply_legality(result, declarations)
+    if options.problem is None and options.file_syntax == "unverified":
+        _after_file_syntax(result, declarations, source)
     _hidden_constants(result, compiled, declarations)
     if reference is not None and reference.complete_evidence is None:
         legality.add("statement_unchanged", [Finding("statement_unchanged", 0, 0,
@@ -363,7 +376,7 @@ def _renamed_for_evidence(source: str, declarations: list[Declaration]) -> tuple
     it; and the column shifts `(line, column, delta)` that map messages back."""
     pieces, shifts = [], []
     cursor = examples = instances = 0
-    tag = secrets.token_hex(4)
+    tag = _RENAME_TAG
     for decl in declarations:
         if decl.keyword == "example":
             examples += 1
@@ -468,11 +481,14 @@ def _constant_for(decl: Declaration, renamed: str, evidence: ModuleEvidence) -> 
     return found[0] if len(found) == 1 else None
 
 
-def _compare_statement(verdict: DeclarationResult, renamed: str, reference: ModuleEvidence | None) -> DeclarationResult:
-    """Against a problem file: the statement Lean elaborated must be the problem's."""
+def _compare_statement(verdict: DeclarationResult, decl: Declaration, renamed: str,
+                       reference: ModuleEvidence | None) -> DeclarationResult:
+    """Against a problem file: the statement Lean elaborated must be the problem's (a theorem's,
+    or an example's: examples are matched in order, under the same renamed names)."""
     if reference is None:
         return verdict
-    wanted = [c for c in reference.find(renamed) if c.kind == "theorem"]
+    kinds = _CONSTANT_KINDS.get(decl.keyword, frozenset({"theorem"}))
+    wanted = [c for c in reference.find(renamed) if c.kind in kinds]
     if not wanted:
         return verdict  # not a problem theorem (a helper lemma)
     if verdict.statement and verdict.statement != wanted[0].type:
@@ -517,6 +533,25 @@ def _apply_legality(result: FileResult, declarations: list[Declaration]) -> None
             verdict = result.declarations[index]
             if verdict.status in ("proved", "ok", "unverified"):
                 verdict.status, verdict.detail = "illegal", f"{finding.rule}: {finding.describe()}"
+
+
+def _after_file_syntax(result: FileResult, declarations: list[Declaration], source: str) -> None:
+    """Theorems after the first command that defines syntax or runs code become `unverified`
+    (see `CheckOptions.file_syntax`): Lean's report shows the statement it elaborated, not that
+    the statement shown is it."""
+    findings = code_execution_findings(code_tokens(source))
+    if not findings:
+        return
+    first = findings[0]
+    line_start = 0
+    for _ in range(first.line - 1):
+        line_start = source.index("\n", line_start) + 1
+    at = line_start + first.column - 1
+    for decl, verdict in zip(declarations, result.declarations):
+        if decl.is_proof and decl.start >= at and verdict.status == "proved":
+            verdict.status = "unverified"
+            verdict.detail = (f"follows `{first.construct}` at line {first.line}, which can change what a statement "
+                              "means: check it --against a problem file")
 
 
 def vouches_for(result: FileResult, name: str) -> bool:

@@ -209,7 +209,8 @@ class SearchProver:
             path = Path(tmp) / "Verify.lean"
             path.write_text(theorem.lean_text(proof), encoding="utf-8")
             for _ in range(1 + DEFAULT_KILL_RETRIES):  # a Lean killed from outside says nothing: check again
-                result = check_file(self.toolchain, path, CheckOptions(timeout_s=self.tactic_timeout_s))
+                options = CheckOptions(timeout_s=self.tactic_timeout_s, file_syntax="trusted")
+                result = check_file(self.toolchain, path, options)
                 if result.status != "killed":
                     break
         return vouches_for(result, theorem.name)
