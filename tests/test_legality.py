@@ -62,6 +62,23 @@ def test_against_problem(candidate, changed, added):
     assert [f.construct for f in found_added] == added
 
 
+EXAMPLES = "example : 1 = 1 := sorry\ntheorem t : True := sorry\nexample (n : Nat) : n = n := sorry\n"
+
+
+@pytest.mark.parametrize("candidate, changed, added", [
+    (EXAMPLES.replace("sorry", "rfl").replace("True := rfl", "True := trivial"), [], []),
+    (EXAMPLES.replace("example (n : Nat) : n = n", "example (n : Nat) : n = 0"),
+     ["the statement of example 2 differs from the problem's"], []),
+    (EXAMPLES.replace("example (n : Nat) : n = n := sorry\n", ""), ["example 2 of the problem is missing"], []),
+    (EXAMPLES + "example : 2 = 2 := rfl\n", [], ["new example"]),
+    (EXAMPLES.replace("example : 1", "@[simp] example : 1"), [], ["example 1 with attributes the problem's has not"]),
+])
+def test_against_problem_matches_examples_in_order(candidate, changed, added):
+    found_changed, found_added = compare_with_problem(EXAMPLES, candidate)
+    assert [f.construct for f in found_changed] == changed
+    assert [f.construct for f in found_added] == added
+
+
 def test_options_gated_by_release():
     assert lean_options(LeanRelease(4, 9)) == () and lean_options(LeanRelease(4, 23, 1)) == ()
     assert lean_options(LeanRelease(4, 24)) == ("-DmaxErrors=1000000",)
