@@ -223,17 +223,17 @@ def _option_findings(tokens: list[Token]) -> list[Finding]:
 
 def code_execution_findings(tokens: list[Token]) -> list[Finding]:
     """Commands and attributes that run code or change the syntax while the file is checked."""
-    found = []
-    for token in tokens:
-        if token.kind != "keyword":
-            continue
-        if token.text.startswith("#") and token.text not in INSPECTING_COMMANDS:
-            found.append(_finding("no_code_execution", token, token.text))
-        elif token.text in CODE_COMMANDS:
-            found.append(_finding("no_code_execution", token, token.text))
-    found += [_finding("no_code_execution", t, f"@[{t.value}]") for t in _attribute_names(tokens)
+    return [_finding("no_code_execution", token, construct) for token, construct in code_execution_constructs(tokens)]
+
+
+def code_execution_constructs(tokens: list[Token]) -> list[tuple[Token, str]]:
+    """(token, construct) for each command and attribute that runs code or changes the syntax
+    while the file is checked, in source order."""
+    found = [(token, token.text) for token in tokens if token.kind == "keyword" and (
+        (token.text.startswith("#") and token.text not in INSPECTING_COMMANDS) or token.text in CODE_COMMANDS)]
+    found += [(t, f"@[{t.value}]") for t in _attribute_names(tokens)
               if t.value in CODE_ATTRIBUTES or t.value.startswith("builtin_")]
-    return sorted(found, key=lambda f: (f.line, f.column))
+    return sorted(found, key=lambda pair: pair[0].start)
 
 
 def compare_with_problem(problem: str, candidate: str) -> tuple[list[Finding], list[Finding]]:
@@ -241,8 +241,9 @@ def compare_with_problem(problem: str, candidate: str) -> tuple[list[Finding], l
     problem file: every problem theorem must be there with the same statement; every other
     problem command must be there unchanged and in order; the candidate may add only new
     theorems (helper lemmas) without attributes."""
-    problem_decls = {d.name: d for d in find_declarations(problem) if d.is_proof and d.name}
-    problem_examples = [d for d in find_declarations(problem) if d.keyword == "example"]
+    problem_declarations = find_declarations(problem)
+    problem_decls = {d.name: d for d in problem_declarations if d.is_proof and d.name}
+    problem_examples = [d for d in problem_declarations if d.keyword == "example"]
     examples = 0  # the candidate's examples so far: the k-th must be the problem's k-th
     problem_rest = [c for c in split_commands(problem) if not _is_proof_command(c)]
     candidate_commands = split_commands(candidate)

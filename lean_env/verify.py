@@ -33,7 +33,7 @@ from lean_prover.lean_env.evidence import (
     MODULE_NAME, NONSTANDARD_LIBRARY_AXIOMS, STANDARD_AXIOMS, ConstantEvidence, EvidenceDialect, ModuleEvidence,
     evidence_program, new_nonce, parse_evidence, user_name,
 )
-from lean_prover.lean_env.legality import Finding, LegalityReport, check_legality, code_execution_findings
+from lean_prover.lean_env.legality import Finding, LegalityReport, check_legality, code_execution_constructs
 from lean_prover.lean_env.lexer import code_tokens
 from lean_prover.lean_env.messages import LeanMessage
 from lean_prover.lean_env.process import LeanRun, run_lean_file
@@ -539,18 +539,14 @@ def _after_file_syntax(result: FileResult, declarations: list[Declaration], sour
     """Theorems after the first command that defines syntax or runs code become `unverified`
     (see `CheckOptions.file_syntax`): Lean's report shows the statement it elaborated, not that
     the statement shown is it."""
-    findings = code_execution_findings(code_tokens(source))
-    if not findings:
+    constructs = code_execution_constructs(code_tokens(source))
+    if not constructs:
         return
-    first = findings[0]
-    line_start = 0
-    for _ in range(first.line - 1):
-        line_start = source.index("\n", line_start) + 1
-    at = line_start + first.column - 1
+    first, construct = constructs[0]
     for decl, verdict in zip(declarations, result.declarations):
-        if decl.is_proof and decl.start >= at and verdict.status == "proved":
+        if decl.is_proof and decl.start >= first.start and verdict.status == "proved":
             verdict.status = "unverified"
-            verdict.detail = (f"follows `{first.construct}` at line {first.line}, which can change what a statement "
+            verdict.detail = (f"follows `{construct}` at line {first.line}, which can change what a statement "
                               "means: check it --against a problem file")
 
 

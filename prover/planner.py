@@ -128,7 +128,8 @@ class Planner:
     """Structural and LM-proposed sketches, checked together in one Lean file per theorem."""
 
     def __init__(self, toolchain: Toolchain | None = None, model: Completer | None = None, num_sketches: int = 4,
-                 max_new_tokens: int = 256, options: CheckOptions = CheckOptions(timeout_s=LEAN_PROCESS_TIMEOUT_S, file_syntax="trusted"),
+                 max_new_tokens: int = 256,
+                 options: CheckOptions = CheckOptions(timeout_s=LEAN_PROCESS_TIMEOUT_S, file_syntax="trusted"),
                  lean_gate: Callable[[], ContextManager] = nullcontext,
                  prompt_format: PromptFormat | None = None) -> None:
         self._toolchain = toolchain

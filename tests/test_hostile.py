@@ -21,7 +21,7 @@ that are `proved`, and for the last two only if not marked `untrusted: rejected`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -220,8 +220,8 @@ def test_hostile_file_not_proved(plain, entry):
 def test_corpus_file_plain_untrusted_and_reward(toolchain, entry):
     """One corpus file three ways (one test per file, so that `-n 2` spreads the corpus and a failure
     names its file): plain, `--untrusted`, and the whole-proof RL reward against the file's problem."""
-    options = CheckOptions(untrusted=False, problem=entry.problem_text)
-    plain, untrusted = (check_files(toolchain, [entry.path], replace(options, untrusted=flag))[0]
+    plain, untrusted = (check_files(toolchain, [entry.path],
+                                    CheckOptions(untrusted=flag, problem=entry.problem_text))[0]
                         for flag in (False, True))
     problem = entry.problem_text if entry.problem is not None else skeleton(entry.source)
     reward = whole_proof_reward(toolchain, problem, entry.source).reward
