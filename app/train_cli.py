@@ -22,6 +22,7 @@ from lean_prover.app.library_cli import LeanKnowledgeOptions
 from lean_prover.app.options import LeanOptions, OutputOptions, at_least, model_folder, option, positive
 from lean_prover.app.progress import RunProgress
 from lean_prover.app.rl_cli import add_rl_parsers, register, trainer_progress
+from lean_prover.lean_env.library_index import project_roots
 from lean_prover.lean_env.limits import TRAINING_TIME_LIMIT_S
 from lean_prover.prover.model_config import ModelConfig
 from lean_prover.prover.model_errors import ModelConfigError
@@ -30,6 +31,7 @@ from lean_prover.prover.suite import SuiteError
 from lean_prover.search.config import Algorithm, SearchConfig
 from lean_prover.search.runs import RunStateError
 from lean_prover.search.types import Budget
+from lean_prover.training.expert_iteration import EvalKnowledge
 from lean_prover.training.step_formats import StepFormat
 
 
@@ -107,6 +109,9 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
     suggest: str = option("none", metavar="TACTICS", help="Lean suggestion tactics whose concrete tactics become "
                           "candidates (e.g. exact?,rw?); `none` for none")
     premises: int = option(0, metavar="K", help="retrieved library premises per state turned into candidates")
+    eval_lean: EvalKnowledge = option("same", help="Lean's knowledge at the held-out evaluation: `same` as the "
+                                      "collection (--first-pass, --suggest, --premises), `first-pass` (one-shot "
+                                      "automation only: measures the lemmas the policy names by itself) or `none`")
     concurrency: int = option(8, metavar="N", help="searches at once, sharing Lean runs (results do not depend on it)")
     lean_processes: int = option(2, metavar="N", help="Lean processes at once")
     model_weight: float = option(0.5, metavar="W", help="weight of the model in its mixture with the rule-based "
@@ -176,7 +181,7 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
 
 def cmd_expert_iteration(options: ExpertIterationOptions) -> int:
     """Run (or resume) expert iteration; prints the summary (JSON with --json)."""
-    from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig
+    from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig, eval_knowledge
     from lean_prover.training.sft import SFTSettings, TrainingError
 
     config = ExpertIterationConfig(
@@ -185,7 +190,9 @@ def cmd_expert_iteration(options: ExpertIterationOptions) -> int:
         eval_limit=options.eval_limit, rounds=options.rounds, search=options.search_config(),
         collect_search=options.collect_config(), problems_per_round=options.problems_per_round,
         pool_per_round=options.pool_per_round, first_pass=options.first_pass,
-        candidates=options.candidate_settings(), concurrency=options.concurrency,
+        candidates=options.candidate_settings(), eval_first_pass=eval_knowledge(options.eval_lean)[0],
+        eval_candidates=eval_knowledge(options.eval_lean)[1], premise_roots=project_roots(options.project),
+        concurrency=options.concurrency,
         lean_processes=options.lean_processes,
         base_model=str(options.base_model or ""), generation=options.generation(), model_weight=options.model_weight,
         retrain_every=options.retrain_every, confidence_threshold=options.confidence_threshold, prune=options.prune,

@@ -14,6 +14,12 @@ are evaluated with exactly the same settings (equal budget). A candidate is kept
 solves strictly more than the incumbent. Fine-tuning starts from the base model in round 1 and
 every `--retrain-every` rounds after (3: rounds 2 and 3 continue from the incumbent).
 
+`--lean` gives every search Lean's knowledge (the first pass, Lean's suggestions, 4 retrieved
+premises); `--eval-lean first-pass` evaluates the rounds with one-shot automation only, so the
+held-out count measures the lemmas a policy names by itself (learned from suggestion-found steps).
+After the rounds, the same held-out problems at the same budget: Lean's one-shot automation, the
+prior alone, the prior with Lean's knowledge, and the final policy with it.
+
 Prints one line per round (training problems searched and solved, examples, candidate's and
 kept policy's held-out solved counts, the prior's, kept / prior), then the two targets: each
 round's kept policy solves more than the one before (round 0 = the prior), and the final
@@ -39,7 +45,8 @@ from lean_prover.search.candidates import CandidateSettings  # noqa: E402
 from lean_prover.search.config import SearchConfig  # noqa: E402
 from lean_prover.search.types import Budget  # noqa: E402
 from lean_prover.app.train_cli import print_event  # noqa: E402
-from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig  # noqa: E402
+from lean_prover.training.expert_iteration import (ExpertIteration, ExpertIterationConfig,  # noqa: E402
+                                                   eval_knowledge)
 from lean_prover.training.sft import SFTSettings  # noqa: E402
 
 
@@ -69,6 +76,25 @@ def table(summary: dict) -> tuple[str, dict]:
                                "each_round_better": each_round, "final_beats_prior": beats_prior}
 
 
+def comparison(run: ExpertIteration, final: str, full: CandidateSettings) -> tuple[str, dict]:
+    """Held-out solved counts and Lean calls, at the evaluation's budget, of Lean's one-shot
+    automation, the prior alone, the prior with Lean's knowledge (first pass, suggestions,
+    premises) and the final policy with it; each configuration's rows in `eval/LABEL.jsonl`."""
+    rows = {"prior": run.evaluate("prior", "prior-bare", False, CandidateSettings()),
+            "prior+lean": run.evaluate("prior", "prior-lean", True, full)}
+    if final != "prior":
+        rows[f"{final}+lean"] = run.evaluate(final, f"{final}-lean", True, full)
+    automation = [r for r in rows["prior+lean"] if r["status"] == "proved" and r["stop_reason"] == "first pass"]
+    numbers = {"automation": {"solved": len(automation), "lean_calls": len(rows["prior+lean"])}}
+    for label, found in rows.items():
+        numbers[label] = {"solved": sum(r["status"] == "proved" for r in found),
+                          "lean_calls": sum(r["lean_calls"] for r in found)}
+    total = len(rows["prior"])
+    lines = [f"{'configuration':16} {'held-out solved':>16} {'Lean calls':>10}"]
+    lines += [f"{label:16} {row['solved']:>12}/{total:<3} {row['lean_calls']:>10}" for label, row in numbers.items()]
+    return "\n".join(lines), numbers
+
+
 def write_suite(out: Path) -> Path:
     """`out/suite.jsonl`: the core suite (dev and test), as the run's record of what it used."""
     out.mkdir(parents=True, exist_ok=True)
@@ -87,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lean", action="store_true",
                         help="every search (collection and evaluation) with the first pass, Lean's suggestions "
                              "(exact?, rw?) and 4 retrieved premises as candidates")
+    parser.add_argument("--eval-lean", choices=("same", "first-pass", "none"), default="same",
+                        help="Lean's knowledge when the rounds are evaluated: as the collection (same), one-shot "
+                             "automation only (first-pass: the lemmas a policy names by itself), or none")
     parser.add_argument("--pool-per-round", type=int, default=0,
                         help="new pool statements a round (library lemmas restated, synthetic families)")
     parser.add_argument("--eval-limit", type=int, default=40, help="held-out problems (core test)")
@@ -105,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds < 3:
         parser.error("--rounds must be at least 3")
     suite = write_suite(Path(args.out))
+    full = CandidateSettings(DEFAULT_SUGGESTION_TACTICS, 0, premises=4)
     search = SearchConfig(width=args.width, nodes_per_call=args.nodes_per_call,
                           budget=Budget(64, args.max_lean_calls, 300.0))
     config = ExpertIterationConfig(
@@ -112,17 +142,20 @@ def main(argv: list[str] | None = None) -> int:
         eval_limit=args.eval_limit, rounds=args.rounds, search=search,
         collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call),
         problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round,
-        first_pass=args.lean, candidates=CandidateSettings(DEFAULT_SUGGESTION_TACTICS, 0, premises=4) if args.lean
-        else CandidateSettings(),
+        first_pass=args.lean, candidates=full if args.lean else CandidateSettings(),
+        eval_first_pass=eval_knowledge(args.eval_lean)[0], eval_candidates=eval_knowledge(args.eval_lean)[1],
         concurrency=args.concurrency, retrain_every=args.retrain_every,
         confidence_threshold=args.confidence_threshold,
         sft=SFTSettings(threads=1))
     started = time.monotonic()
-    summary = ExpertIteration(config, Path(args.out), resolve_toolchain(), print_event).run()
+    run = ExpertIteration(config, Path(args.out), resolve_toolchain(), print_event)
+    summary = run.run()
     text, numbers = table(summary)
+    compared_text, numbers["comparison"] = comparison(run, summary["final_policy"], full)
     numbers.update({"time_s": round(time.monotonic() - started, 1), "config": config.to_dict()})
     (Path(args.out) / "learning.json").write_text(json.dumps(numbers, indent=1), encoding="utf-8")
     print(text)
+    print(compared_text)
     print(f"wrote {Path(args.out) / 'learning.json'} ({numbers['time_s']:.0f} s)")
     return 0
 

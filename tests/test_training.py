@@ -178,10 +178,13 @@ def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
     from lean_prover.search.candidates import CandidateSettings
 
     data = {k: v for k, v in config.to_dict().items()
-            if k not in ("rounds", "concurrency", "lean_processes", "pool_per_round", "first_pass", "candidates")}
+            if k not in ("rounds", "concurrency", "lean_processes", "pool_per_round", "first_pass", "candidates",
+                         "eval_first_pass", "eval_candidates", "premise_roots")}
     data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
     assert config.fingerprint() == hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    for changed in (dict(pool_per_round=4), dict(first_pass=True), dict(candidates=CandidateSettings(("exact?",)))):
+    for changed in (dict(pool_per_round=4), dict(first_pass=True), dict(candidates=CandidateSettings(("exact?",))),
+                    dict(eval_first_pass=True), dict(eval_candidates=CandidateSettings()),
+                    dict(premise_roots=("Init", "Std", "Lean", "Mathlib"))):
         assert dataclasses.replace(config, **changed).fingerprint() != config.fingerprint(), changed
 
 
@@ -258,7 +261,8 @@ class _Killed(Exception):
 
 def test_expert_iteration_round_end_to_end_killed_and_resumed(toolchain, tmp_path):
     """2 training theorems, 1 held-out: search → data → SFT → eval, killed after the first search
-    and again after SFT; each resume redoes nothing that had finished."""
+    and again after SFT; each resume redoes nothing that had finished. The evaluation has a first
+    pass the collection has not (`eval_first_pass`)."""
     from lean_prover.prover.models import load_policy
     from lean_prover.search.config import SearchConfig
     from lean_prover.search.types import Budget
@@ -271,7 +275,7 @@ def test_expert_iteration_round_end_to_end_killed_and_resumed(toolchain, tmp_pat
     suite = tmp_path / "tiny.jsonl"
     suite.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     config = ExpertIterationConfig(suite=str(suite), split="dev", eval_split="test", limit=None, eval_limit=None,
-                                   rounds=1, search=SearchConfig(budget=Budget(8, 2, 300.0)),
+                                   rounds=1, search=SearchConfig(budget=Budget(8, 2, 300.0)), eval_first_pass=True,
                                    sft=SFTSettings(min_steps=40, max_steps=40, threads=1))
     out = tmp_path / "run"
     events: list[tuple[str, dict]] = []
@@ -302,6 +306,11 @@ def test_expert_iteration_round_end_to_end_killed_and_resumed(toolchain, tmp_pat
     assert record["train_examples"] == record["steps_kept"] > 0 and record["sft"]["examples"] > 0
     assert record["eval"]["incumbent"] == 1 and record["eval"]["candidate"] in (0, 1)
     assert record["accepted"] is False and record["incumbent"] == "prior"  # a tie keeps the incumbent
+    searched = [json.loads(line) for line in (out / "round_1" / "search.jsonl").read_text().splitlines()]
+    assert {r["stop_reason"] for r in searched} != {"first pass"}  # the collection searched without one
+    for policy in ("prior", "round_1"):
+        evaluated = [json.loads(line) for line in (out / "eval" / f"{policy}.jsonl").read_text().splitlines()]
+        assert [r["stop_reason"] for r in evaluated] == ["first pass"]  # omega proves nat_div_seven_range
     steps = load_steps(out / "round_1" / "steps.jsonl")
     assert all("⊢" in s.state and s.round == 1 and s.model == "prior" for s in steps)
     assert summary["rounds_done"] == 1 and json.loads((out / "summary.json").read_text()) == summary
@@ -309,3 +318,24 @@ def test_expert_iteration_round_end_to_end_killed_and_resumed(toolchain, tmp_pat
     assert all(math.isfinite(s.logprob) for s in policy.suggest([steps[0].state], 4)[0])
     again = ExpertIteration(config, out, toolchain, kill_at("search")).run()  # finished: nothing to redo
     assert again == summary
+
+
+def test_cli_eval_lean_sets_the_evaluations_knowledge_apart_from_the_collections(tmp_path):
+    from lean_prover.app.options import parse_options
+    from lean_prover.app.train_cli import ExpertIterationOptions
+    from lean_prover.search.candidates import CandidateSettings
+    from lean_prover.training.expert_iteration import eval_knowledge
+
+    def knowledge(*extra: str):
+        args = _parse(["train", "expert-iteration", "--out", str(tmp_path), "--first-pass", "--suggest", "exact?",
+                       "--premises", "2", *extra])
+        options = parse_options(ExpertIterationOptions, args)
+        return options.candidate_settings(), eval_knowledge(options.eval_lean)
+
+    collection, evaluation = knowledge()
+    assert collection.suggestion_tactics == ("exact?",) and collection.premises == 2
+    assert evaluation == (None, None)  # `same`: the evaluation searches as the collection does
+    assert knowledge("--eval-lean", "first-pass")[1] == (True, CandidateSettings())
+    assert knowledge("--eval-lean", "none")[1] == (False, CandidateSettings())
+    with pytest.raises(SystemExit):
+        _parse(["train", "expert-iteration", "--out", str(tmp_path), "--eval-lean", "suggestions"])

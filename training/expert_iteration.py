@@ -14,7 +14,10 @@ Each round r = 1 … R:
    logic with the round as seed; all checked by Lean, none overlapping `core`); with
    `first_pass` and `candidates` every search (collection and evaluation alike) starts with
    one-shot automation and gets Lean's suggestions and retrieved premises as candidates, so the
-   collected steps include lemma-naming tactics (:mod:`training.data` keeps their source); `concurrency`
+   collected steps include lemma-naming tactics (:mod:`training.data` keeps their source);
+   `eval_first_pass` and `eval_candidates` let the evaluation use other Lean knowledge than the
+   collection (Lean's suggestions teach during collection, the evaluation measures what the policy
+   names by itself); `concurrency`
    searches run at once sharing Lean runs (:mod:`search.lockstep`; results do not change);
 2. **collect** the steps of the proof paths found (:mod:`training.data`);
 3. **filter** them (:mod:`training.filters`): untrainable tactics, steps that change nothing,
@@ -51,8 +54,9 @@ import json
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
+from lean_prover.lean_env.library_index import DEFAULT_ROOTS, load_or_build_index
 from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S, TRAINING_TIME_LIMIT_S
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.prover.critic import ShapeCritic
@@ -106,6 +110,9 @@ class ExpertIterationConfig:
     pool_per_round: int = 0  # new pool statements a round: library lemmas restated and synthetic families
     first_pass: bool = False  # one-shot automation before each search (search.portfolio)
     candidates: CandidateSettings = field(default_factory=CandidateSettings)  # Lean's suggestions, premises
+    eval_first_pass: bool | None = None  # the held-out evaluation's first pass (None: as `first_pass`)
+    eval_candidates: CandidateSettings | None = None  # the evaluation's candidates (None: as `candidates`)
+    premise_roots: tuple[str, ...] = DEFAULT_ROOTS  # modules of the premise index (retrieval and the pool)
 
     def fingerprint(self) -> str:
         """A hash of everything but `rounds`, `concurrency` and `lean_processes` (a run may be
@@ -113,7 +120,8 @@ class ExpertIterationConfig:
         SFT checkpoint cadence (a resumed SFT ends where an uninterrupted one ends). Settings added
         later count only when set, so older run folders still resume."""
         added_later = {"pool_per_round": 0, "first_pass": False,
-                       "candidates": json.loads(json.dumps(asdict(CandidateSettings())))}
+                       "candidates": json.loads(json.dumps(asdict(CandidateSettings()))),
+                       "eval_first_pass": None, "eval_candidates": None, "premise_roots": list(DEFAULT_ROOTS)}
         data = {k: v for k, v in self.to_dict().items() if k not in ("rounds", "concurrency", "lean_processes")
                 and not (k in added_later and v == added_later[k])}
         data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
@@ -122,6 +130,18 @@ class ExpertIterationConfig:
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
         return json.loads(json.dumps(asdict(self), default=str))
+
+
+EvalKnowledge = Literal["same", "first-pass", "none"]
+"""Lean's knowledge at the held-out evaluation: as the collection's, one-shot automation only, or none."""
+
+
+def eval_knowledge(choice: EvalKnowledge) -> tuple[bool | None, CandidateSettings | None]:
+    """`ExpertIterationConfig.eval_first_pass` and `eval_candidates` for `choice` (None, None:
+    as the collection's)."""
+    if choice == "same":
+        return None, None
+    return choice == "first-pass", CandidateSettings()
 
 
 def select_problems(problems: list[Problem], limit: int | None) -> list[Problem]:
@@ -222,7 +242,8 @@ class ExpertIteration:
                                      "lean_calls": row["lean_calls"],
                                      "time_s": row["time_s"], "position": position, "total": total})
 
-        return search_problems(self._prover(policy, self._collect), problems, folder / "search.jsonl", self.fingerprint,
+        prover = self._prover(policy, self._collect, self.config.first_pass, self.config.candidates)
+        return search_problems(prover, problems, folder / "search.jsonl", self.fingerprint,
                                provenance, row_done, self.config.concurrency, self.config.lean_processes)
 
     def _filter(self, folder: Path, rows: list[dict], policy) -> tuple[list[Step], list[dict]]:
@@ -257,15 +278,24 @@ class ExpertIteration:
         return result
 
     def _solved_eval(self, policy_id: str) -> int:
+        first_pass = self.config.first_pass if self.config.eval_first_pass is None else self.config.eval_first_pass
+        candidates = self.config.candidates if self.config.eval_candidates is None else self.config.eval_candidates
+        rows = self.evaluate(policy_id, policy_id, first_pass, candidates)
+        return sum(r["status"] == "proved" for r in rows)
+
+    def evaluate(self, policy_id: str, label: str, first_pass: bool, candidates: CandidateSettings) -> list[dict]:
+        """The held-out rows of policy `policy_id` (`prior`, `base` or `round_R`) searched with the
+        evaluation's search settings (equal budget) and the given Lean knowledge, written to (and
+        resumed from) `eval/LABEL.jsonl`. The rounds' own evaluations are labelled by policy; other
+        labels measure a policy with other knowledge (e.g. `bench/learning.py`'s comparison rows)."""
         def row_done(row: dict, position: int, total: int) -> None:
-            self.on_event("eval", {"policy": policy_id, "name": row["name"], "status": row["status"],
+            self.on_event("eval", {"policy": label, "name": row["name"], "status": row["status"],
                                    "lean_calls": row["lean_calls"],
                                    "time_s": row["time_s"], "position": position, "total": total})
 
-        rows = search_problems(self._prover(self._policy(policy_id), self.config.search), self.held_out,
-                               self.out / "eval" / f"{policy_id}.jsonl", self.fingerprint, {"model": policy_id},
-                               row_done, self.config.concurrency, self.config.lean_processes)
-        return sum(r["status"] == "proved" for r in rows)
+        prover = self._prover(self._policy(policy_id), self.config.search, first_pass, candidates)
+        return search_problems(prover, self.held_out, self.out / "eval" / f"{label}.jsonl", self.fingerprint,
+                               {"model": policy_id}, row_done, self.config.concurrency, self.config.lean_processes)
 
     # -- state --------------------------------------------------------------------------------
     def _check_run_folder(self) -> None:
@@ -322,31 +352,27 @@ class ExpertIteration:
             return []
         path = self.out / f"round_{index}" / "pool.jsonl"
         if not path.is_file():
-            from lean_prover.lean_env.library_index import load_or_build_index
             from lean_prover.training.curriculum import build_pool, index_lemma_names
 
-            premises = load_or_build_index(self.toolchain).premises
+            premises = load_or_build_index(self.toolchain, self.config.premise_roots).premises
             names = index_lemma_names(premises, index, count - 2 * (count // 4))
             report = build_pool(self.toolchain, path, arithmetic=count // 4, logic=count // 4, seed=index,
                                 names=names)
             self.on_event("pool", {"round": index, **report.to_dict()})
         return load_suite(str(path))
 
-    def _prover(self, policy, config: SearchConfig) -> SearchProver:
+    def _prover(self, policy, config: SearchConfig, first_pass: bool, candidates: CandidateSettings) -> SearchProver:
         critic = ShapeCritic() if config.uses_critic else None
-        first_pass = FirstPassSettings() if self.config.first_pass else None
         return SearchProver(self.toolchain, policy, config, critic, None, tactic_timeout_s=self.config.tactic_timeout_s,
-                            first_pass=first_pass, candidates=self.config.candidates, retriever=self._retriever)
+                            first_pass=FirstPassSettings() if first_pass else None, candidates=candidates,
+                            retriever=self._retriever if candidates.premises > 0 else None)
 
     @property
-    def _retriever(self) -> LazyRetriever | None:
-        """The premise retriever of the run (loaded on first use), when candidates ask for premises."""
-        if self.config.candidates.premises <= 0:
-            return None
+    def _retriever(self) -> LazyRetriever:
+        """The premise retriever of the run (loaded on first use)."""
         if self._lazy_retriever is None:
-            from lean_prover.lean_env.library_index import load_or_build_index
-
-            self._lazy_retriever = LazyRetriever(lambda: PremiseRetriever(load_or_build_index(self.toolchain)))
+            self._lazy_retriever = LazyRetriever(
+                lambda: PremiseRetriever(load_or_build_index(self.toolchain, self.config.premise_roots)))
         return self._lazy_retriever
 
     def _solved_train(self, index: int) -> set[str]:
