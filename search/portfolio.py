@@ -21,7 +21,8 @@ before any search, so that no theorem ends below what automation alone proves.
    printed (`trace_state`), which is the text a search's root state has.
 
 The prover (:class:`search.prove.SearchProver`) re-checks a first-pass proof like any proof before it
-calls the theorem proved, and starts its search with the root suggestions as candidates.
+calls the theorem proved, and starts its search with the root suggestions as candidates and
+without the attempts Lean refused on the root (:func:`known_root_failures`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from lean_prover.lean_env.suggestions import Suggestion, SuggestionQuery, Sugges
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.verify import FAULTS, CheckOptions, FileResult, check_file
+from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, uses_context
 
 AUTOMATION_TACTICS = ("omega", "grind", "decide", "simp_all")
 PORTFOLIO: tuple[tuple[str, ...], ...] = (*(("intros", t) for t in AUTOMATION_TACTICS), ("decide",))
@@ -79,6 +81,8 @@ class FirstPassResult:
     solved_by: list[str] = field(default_factory=list)
     lean_calls: int = 0
     detail: str = ""
+    failed: list[tuple[str, ...]] = field(default_factory=list)  # attempts Lean judged and refused
+    heartbeats: int = PORTFOLIO_HEARTBEATS  # the limit they ran under
 
     @property
     def solved(self) -> bool:
@@ -135,14 +139,49 @@ def run_portfolio(toolchain: Toolchain, theorems: Sequence[Theorem], portfolio: 
             return
         for position, index in enumerate(members):
             theorem, tactics = attempts[index]
+            result = results[theorem_key(theorem)]
+            result.heartbeats = heartbeats
             if checked.theorem_proved(f"dojo_probe_{position}"):
-                result = results[theorem_key(theorem)]
                 result.solved_by.append(attempt_label(tactics))
                 result.proof = result.proof or render_script(tactics)
+            else:
+                result.failed.append(tactics)
 
     for members in groups.values():
         check(members)
     return results, runs[0]
+
+
+def known_root_failures(result: FirstPassResult, root_goals: str, heartbeats: int) -> frozenset[str]:
+    """Tactics a search need not try on the root state `root_goals` (Lean's text of the theorem's
+    goal): the portfolio attempts Lean refused at a heartbeat limit at least the search's
+    (`heartbeats`). Tactics are deterministic under a heartbeat limit, so the same tactic on the
+    same goal fails again. An attempt `intros; t` counts for `t` only when `intros` can do nothing
+    there: the goal's target shows no binder, arrow or negation."""
+    if result.proof is not None or result.heartbeats < heartbeats:
+        return frozenset()
+    target = root_goals.rsplit("⊢", 1)[-1]
+    intros_is_noop = root_goals.count("⊢") == 1 and not any(mark in target for mark in ("∀", "→", "¬", "let ", "fun "))
+    skipped = {tactics[0] for tactics in result.failed if len(tactics) == 1}
+    if intros_is_noop:
+        skipped |= {tactics[1] for tactics in result.failed if len(tactics) == 2 and tactics[0] == "intros"}
+    return frozenset(skipped)
+
+
+class RootSkippingPolicy:
+    """A policy that leaves out `skipped` tactics on the state `root` (:func:`known_root_failures`)
+    and fills their places with its next candidates; every other state as the wrapped policy."""
+
+    def __init__(self, policy: Policy, root: str, skipped: frozenset[str]):
+        self.policy, self.root, self.skipped = policy, root, skipped
+        self.uses_context = uses_context(policy)
+
+    def suggest(self, states: list[str], k: int, contexts: list[StepContext] | None = None) -> list[list[TacticSuggestion]]:
+        """Up to `k` suggestions for each state, none of `skipped` on the root."""
+        wanted = k + len(self.skipped) if self.root in states else k
+        answers = ask(self.policy, states, wanted, contexts)
+        return [[s for s in answer if s.tactic not in self.skipped][:k] if state == self.root else answer[:k]
+                for state, answer in zip(states, answers)]
 
 
 def run_first_pass(toolchain: Toolchain, theorems: Sequence[Theorem], settings: FirstPassSettings,

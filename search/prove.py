@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from lean_prover.lean_env.dojo import Dojo, TacticState, Theorem, render_script
-from lean_prover.lean_env.limits import DEFAULT_KILL_RETRIES, LEAN_PROCESS_TIMEOUT_S
+from lean_prover.lean_env.limits import DEFAULT_HEARTBEATS, DEFAULT_KILL_RETRIES, LEAN_PROCESS_TIMEOUT_S
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file, vouches_for
 from lean_prover.search.attempt import OnAttempt, ProofAttempt, prove_in_turn
@@ -23,7 +23,8 @@ from lean_prover.search.config import SearchConfig
 from lean_prover.search.dojo_env import DojoProbeEnv
 from lean_prover.search.engines import EngineFactory, ProcessEngines
 from lean_prover.search.mcts import mcts_search
-from lean_prover.search.portfolio import FirstPass, FirstPassResult, FirstPassSettings, run_first_pass, theorem_key
+from lean_prover.search.portfolio import (FirstPass, FirstPassResult, FirstPassSettings, RootSkippingPolicy,
+                                          known_root_failures, run_first_pass, theorem_key)
 from lean_prover.search.types import Budget, Progress
 
 if TYPE_CHECKING:
@@ -159,7 +160,9 @@ class SearchProver:
                     return ProofAttempt(theorem.name, "skipped", lean_calls=charged, stop_reason="cached failure",
                                         detail="a search with at least this budget failed before")
             search = mcts_search if self.config.algorithm == "mcts" else best_first_search
-            result = search(DojoProbeEnv(dojo, initial), self.policy, self._charged(charged), self.critic,
+            skipped = known_root_failures(first, initial.pp, DEFAULT_HEARTBEATS) if first is not None else frozenset()
+            policy = RootSkippingPolicy(self.policy, initial.pp, skipped) if skipped else self.policy
+            result = search(DojoProbeEnv(dojo, initial), policy, self._charged(charged), self.critic,
                             self.progress, self._source(theorem))
         attempt = ProofAttempt(theorem.name, "not_proved", tactics=result.tactics, expansions=result.expansions,
                                lean_calls=result.lean_calls + charged, probes=result.probes,

@@ -124,3 +124,43 @@ def test_large_mixed_file_under_load_never_below_automation(toolchain, tmp_path)
     assert not missed, missed
     assert all(a.detail for a in report.attempts if a.status == "error")
     assert re.search(r"theorem", (tmp_path / "Large.proved.lean").read_text(encoding="utf-8"))
+
+
+def test_known_root_failures_and_the_policy_that_skips_them():
+    """No Lean: which refused portfolio attempts a search may skip on the root, and the wrapped
+    policy filling the skipped places with its next candidates."""
+    from lean_prover.prover.policy import TacticSuggestion
+    from lean_prover.search.portfolio import FirstPassResult, RootSkippingPolicy, known_root_failures
+
+    refused = FirstPassResult("t", failed=[("intros", "omega"), ("intros", "grind"), ("decide",)])
+    plain = "a b : Nat\nh : a ∣ b\n⊢ a ∣ b + b"
+    assert known_root_failures(refused, plain, 200000) == {"omega", "grind", "decide"}
+    # `intros` would change an arrow goal: only the attempt without it counts
+    assert known_root_failures(refused, "a b : Nat\n⊢ a ∣ b → a ∣ b + b", 200000) == {"decide"}
+    assert known_root_failures(refused, "case a\n⊢ p\ncase b\n⊢ q", 200000) == {"decide"}
+    assert known_root_failures(refused, plain, 400000) == frozenset()  # a search allowed more heartbeats
+    proved = FirstPassResult("t", proof="by\n  omega", failed=[("intros", "grind")])
+    assert known_root_failures(proved, plain, 200000) == frozenset()
+
+    class Ranked:
+        def suggest(self, states, k):
+            return [[TacticSuggestion(t, -i) for i, t in enumerate(["omega", "grind", "simp", "exact h", "rfl"][:k])]
+                    for _ in states]
+
+    policy = RootSkippingPolicy(Ranked(), plain, frozenset({"omega", "grind"}))
+    root, other = policy.suggest([plain, "⊢ q"], 2)
+    assert [s.tactic for s in root] == ["simp", "exact h"] and [s.tactic for s in other] == ["omega", "grind"]
+
+
+def test_the_search_does_not_retry_automation_the_first_pass_saw_fail(toolchain):
+    """A goal automation cannot close: the first pass tried omega, grind, decide and simp_all on
+    it, so the search's root probes are other tactics (the prior ranks omega first here)."""
+    theorem = Theorem.from_statement("theorem dvd_sum (a b c : Nat) (h1 : a ∣ b) (h2 : a ∣ c) : a ∣ b + c")
+    config = SearchConfig(width=2, budget=Budget(4, 2, 900.0))
+    ranked = [s.tactic for s in PriorPolicy().suggest(["a b c : Nat\nh1 : a ∣ b\nh2 : a ∣ c\n⊢ a ∣ b + c"], 2)[0]]
+    assert set(ranked) & {"omega", "grind", "decide", "simp_all"}  # without the rule they would be probed
+    prover = SearchProver(toolchain, PriorPolicy(), config, tactic_timeout_s=900, first_pass=FirstPassSettings())
+    [attempt] = prover.prove_all([theorem])
+    root_probes = [step["tactic"] for step in attempt.trace if step["parent"] == 0]
+    assert attempt.stop_reason != "first pass" and len(root_probes) == 2, attempt
+    assert not set(root_probes) & {"omega", "grind", "decide", "simp_all"}, root_probes
