@@ -218,7 +218,7 @@ def summary_table(summary: dict) -> str:
              f"{'candidate':>9} {'accepted':>8} {'time s':>7}"]
     for r in summary["per_round"]:
         loss = "-" if r["sft_loss"] is None else f"{r['sft_loss']:.3f}"
-        lines.append(f"{r['round']:5d} {r['solved_train_total']:>6}/{summary['train_problems']:<5} "
+        lines.append(f"{r['round']:5d} {r['solved_train_total']:>6}/{r['train_problems']:<5} "
                      f"{r['train_examples']:8d} {loss:>7} {str(r['incumbent_eval']):>19} "
                      f"{str(r['candidate_eval']):>9} {str(r['accepted']):>8} {r['time_s']:7.0f}")
     lines.append(f"final policy: {summary['final_policy']}"
