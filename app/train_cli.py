@@ -184,14 +184,15 @@ def cmd_expert_iteration(options: ExpertIterationOptions) -> int:
     from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig, eval_knowledge
     from lean_prover.training.sft import SFTSettings, TrainingError
 
+    eval_first_pass, eval_candidates = eval_knowledge(options.eval_lean)
     config = ExpertIterationConfig(
         suite=options.suite, split=options.split,
         eval_split=None if options.eval_split == "none" else options.eval_split, limit=options.limit,
         eval_limit=options.eval_limit, rounds=options.rounds, search=options.search_config(),
         collect_search=options.collect_config(), problems_per_round=options.problems_per_round,
         pool_per_round=options.pool_per_round, first_pass=options.first_pass,
-        candidates=options.candidate_settings(), eval_first_pass=eval_knowledge(options.eval_lean)[0],
-        eval_candidates=eval_knowledge(options.eval_lean)[1], premise_roots=project_roots(options.project),
+        candidates=options.candidate_settings(), eval_first_pass=eval_first_pass,
+        eval_candidates=eval_candidates, premise_roots=project_roots(options.project),
         concurrency=options.concurrency,
         lean_processes=options.lean_processes,
         base_model=str(options.base_model or ""), generation=options.generation(), model_weight=options.model_weight,

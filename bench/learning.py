@@ -35,6 +35,7 @@ import argparse
 import dataclasses
 import json
 import time
+import typing
 from pathlib import Path
 
 
@@ -45,8 +46,8 @@ from lean_prover.search.candidates import CandidateSettings  # noqa: E402
 from lean_prover.search.config import SearchConfig  # noqa: E402
 from lean_prover.search.types import Budget  # noqa: E402
 from lean_prover.app.train_cli import print_event  # noqa: E402
-from lean_prover.training.expert_iteration import (ExpertIteration, ExpertIterationConfig,  # noqa: E402
-                                                   eval_knowledge)
+from lean_prover.training.expert_iteration import (EvalKnowledge, ExpertIteration,  # noqa: E402
+                                                   ExpertIterationConfig, eval_knowledge)
 from lean_prover.training.sft import SFTSettings  # noqa: E402
 
 
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lean", action="store_true",
                         help="every search (collection and evaluation) with the first pass, Lean's suggestions "
                              "(exact?, rw?) and 4 retrieved premises as candidates")
-    parser.add_argument("--eval-lean", choices=("same", "first-pass", "none"), default="same",
+    parser.add_argument("--eval-lean", choices=typing.get_args(EvalKnowledge), default="same",
                         help="Lean's knowledge when the rounds are evaluated: as the collection (same), one-shot "
                              "automation only (first-pass: the lemmas a policy names by itself), or none")
     parser.add_argument("--pool-per-round", type=int, default=0,
@@ -135,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be at least 3")
     suite = write_suite(Path(args.out))
     full = CandidateSettings(DEFAULT_SUGGESTION_TACTICS, 0, premises=4)
+    eval_first_pass, eval_candidates = eval_knowledge(args.eval_lean)
     search = SearchConfig(width=args.width, nodes_per_call=args.nodes_per_call,
                           budget=Budget(64, args.max_lean_calls, 300.0))
     config = ExpertIterationConfig(
@@ -143,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call),
         problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round,
         first_pass=args.lean, candidates=full if args.lean else CandidateSettings(),
-        eval_first_pass=eval_knowledge(args.eval_lean)[0], eval_candidates=eval_knowledge(args.eval_lean)[1],
+        eval_first_pass=eval_first_pass, eval_candidates=eval_candidates,
         concurrency=args.concurrency, retrain_every=args.retrain_every,
         confidence_threshold=args.confidence_threshold,
         sft=SFTSettings(threads=1))
