@@ -112,6 +112,8 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
     eval_lean: EvalKnowledge = option("same", help="Lean's knowledge at the held-out evaluation: `same` as the "
                                       "collection (--first-pass, --suggest, --premises), `first-pass` (one-shot "
                                       "automation only: measures the lemmas the policy names by itself) or `none`")
+    tactic_memory: int = option(3, metavar="N", help="a trained round's policy adds up to N tactics per state from "
+                                "the training steps of the most similar states, lemma names adapted (0: none)")
     concurrency: int = option(8, metavar="N", help="searches at once, sharing Lean runs (results do not depend on it)")
     lean_processes: int = option(2, metavar="N", help="Lean processes at once")
     model_weight: float = option(0.5, metavar="W", help="weight of the model in its mixture with the rule-based "
@@ -140,6 +142,7 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
     def __post_init__(self) -> None:
         super().__post_init__()
         at_least(self.pool_per_round, 0, "--pool-per-round")
+        at_least(self.tactic_memory, 0, "--tactic-memory")
         for flag, value in (("--rounds", self.rounds), ("--limit", self.limit), ("--eval-limit", self.eval_limit),
                             ("--concurrency", self.concurrency), ("--lean-processes", self.lean_processes),
                             ("--problems-per-round", self.problems_per_round), ("--collect-width", self.collect_width),
@@ -193,7 +196,7 @@ def cmd_expert_iteration(options: ExpertIterationOptions) -> int:
         pool_per_round=options.pool_per_round, first_pass=options.first_pass,
         candidates=options.candidate_settings(), eval_first_pass=eval_first_pass,
         eval_candidates=eval_candidates, premise_roots=project_roots(options.project),
-        concurrency=options.concurrency,
+        tactic_memory=options.tactic_memory, concurrency=options.concurrency,
         lean_processes=options.lean_processes,
         base_model=str(options.base_model or ""), generation=options.generation(), model_weight=options.model_weight,
         retrain_every=options.retrain_every, confidence_threshold=options.confidence_threshold, prune=options.prune,

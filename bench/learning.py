@@ -119,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                              "automation only (first-pass: the lemmas a policy names by itself), or none")
     parser.add_argument("--pool-per-round", type=int, default=0,
                         help="new pool statements a round (library lemmas restated, synthetic families)")
+    parser.add_argument("--tactic-memory", type=int, default=3,
+                        help="tactics per state a trained round's policy adds from similar training steps (0: none)")
     parser.add_argument("--eval-limit", type=int, default=40, help="held-out problems (core test)")
     parser.add_argument("--width", type=int, default=1, help="tactics per state at evaluation")
     parser.add_argument("--nodes-per-call", type=int, default=1, help="states per Lean call at evaluation")
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call),
         problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round,
         first_pass=args.lean, candidates=full if args.lean else CandidateSettings(),
-        eval_first_pass=eval_first_pass, eval_candidates=eval_candidates,
+        eval_first_pass=eval_first_pass, eval_candidates=eval_candidates, tactic_memory=args.tactic_memory,
         concurrency=args.concurrency, retrain_every=args.retrain_every,
         confidence_threshold=args.confidence_threshold,
         sft=SFTSettings(threads=1))

@@ -16,6 +16,7 @@ policy:                      # the step policy (prover suggest / prove)
   prompt: default            # a preset (bfs-prover, internlm-stepprover, reprover, deepseek-prover-v2, …)
                              # or {template, stop, chat} (see prover.prompt_formats)
   trust_remote_code: false   # let transformers / vLLM run the model repository's own code
+  tactic_memory: runs/ei/round_3/model/tactic_memory.jsonl   # add tactics of similar remembered steps
 critic:
   backend: rules             # rules (heuristic) | hf (sequence classifier, 1 logit)
 planner:                     # optional: a model that proposes `have` chains
@@ -68,7 +69,10 @@ class ModelConfig:
     prompt format — a preset name or a custom `{template, stop, chat}` mapping
     (`prover.prompt_formats`); its `format` property is the resolved format.
     trust_remote_code: passed to `from_pretrained` (hf) and `vllm.LLM` (custom model code, e.g.
-    InternLM2.5-StepProver).
+    InternLM2.5-StepProver). tactic_memory: a policy only — a JSON-lines file of remembered steps
+    (`state`, `tactic`; expert iteration writes one beside each checkpoint, any training steps
+    file works) whose tactics for similar states are added to the policy's (`prover.tactic_memory`);
+    any backend, `rules` included.
     """
 
     backend: Backend = "rules"
@@ -92,6 +96,7 @@ class ModelConfig:
     model_weight: float = 1.0
     prompt: Any = "default"
     trust_remote_code: bool = False
+    tactic_memory: str = ""
 
     def __post_init__(self) -> None:
         resolve_format(self.prompt)  # a bad preset name or custom format is a ModelConfigError here

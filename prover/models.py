@@ -49,15 +49,19 @@ def as_config(config: ConfigLike, role: str = "policy") -> ModelConfig:
 
 def load_policy(config: ConfigLike = None) -> Policy:
     """The step policy a config describes (mixed with the rule-based prior when its
-    `model_weight` is below 1)."""
+    `model_weight` is below 1; with its `tactic_memory`'s tactics added when it has one)."""
     config = as_config(config, "policy")
-    model = _load_model_policy(config)
-    if config.backend == "rules" or config.model_weight == 1.0:
-        return model
-    from lean_prover.prover.mixture import MixturePolicy
-    from lean_prover.prover.prior import PriorPolicy
+    policy = _load_model_policy(config)
+    if config.backend != "rules" and config.model_weight < 1.0:
+        from lean_prover.prover.mixture import MixturePolicy
+        from lean_prover.prover.prior import PriorPolicy
 
-    return MixturePolicy(PriorPolicy(), model, config.model_weight)
+        policy = MixturePolicy(PriorPolicy(), policy, config.model_weight)
+    if config.tactic_memory:
+        from lean_prover.prover.tactic_memory import MemoryPolicy, TacticMemory
+
+        policy = MemoryPolicy(policy, TacticMemory.load(config.tactic_memory))
+    return policy
 
 
 def load_generator(config: ConfigLike = None) -> "Completer":

@@ -27,7 +27,11 @@ theorem for the step prover.
     theorem t (a b : Nat) (h : a ≤ b) : a < b + 1
     [SKETCH]
 
-and the completion, ended by a blank line or EOS, is read as optional `intro …` lines, then
+With a premise retriever (`prove`/`bench` with `--premises K`), the `premises` library theorems
+retrieved for the theorem's goal come first, in ReProver's premise-augmented form
+(`<a>NAME</a> STATEMENT` blocks, :func:`prover.premises.augmented_state`); a whole-proof format
+gets them as `--` comment lines at the end of the theorem's context. The completion, ended by a
+blank line or EOS, is read as optional `intro …` lines, then
 `have NAME : STATEMENT := by sorry` lines, then the closing tactic (all remaining lines).
 Completions with `sorry`/`admit`/`native_decide` outside the `have`s, unbalanced brackets,
 commands (`#…`, `set_option`, `run_tac`, …) or no closing tactic are discarded.
@@ -53,17 +57,24 @@ import tempfile
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ContextManager, Literal
+from typing import TYPE_CHECKING, Callable, ContextManager, Literal
 
 from lean_prover.lean_env.limits import LEAN_PROCESS_TIMEOUT_S
+from lean_prover.lean_env.source import imports
 from lean_prover.lean_env.toolchain import Toolchain, resolve_toolchain
 from lean_prover.lean_env.verify import CheckOptions, check_file
 from lean_prover.lean_env.tactic_guard import is_usable_tactic
 from lean_prover.prover.backends import Completer
+from lean_prover.prover.premises import augmented_state
 from lean_prover.prover.prompt import format_sketch_prompt
 from lean_prover.prover.prompt_formats import PromptFormat, read_proof, render_whole, whole_input
-from lean_prover.prover.statement import (Statement, StatementError, balanced, identifiers, parse_statement,
-                              replace_identifier, split_top, strip_parens, top_level_find)
+from lean_prover.prover.statement import (Statement, StatementError, balanced, goal_text, identifiers,
+                                          parse_statement, replace_identifier, split_top, strip_parens,
+                                          top_level_find)
+
+if TYPE_CHECKING:
+    from lean_prover.lean_env.library_index import Premise
+    from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
 
 _HAVE_RE = re.compile(r"^have\s+([^\s:]+)\s*:\s*(.+?)\s*:=\s*by\s+sorry\s*$")
 _INTRO_RE = re.compile(r"^(intro|intros)(\s+[^\s]+)*\s*$")
@@ -131,8 +142,10 @@ class Planner:
                  max_new_tokens: int = 256,
                  options: CheckOptions = CheckOptions(timeout_s=LEAN_PROCESS_TIMEOUT_S, file_syntax="trusted"),
                  lean_gate: Callable[[], ContextManager] = nullcontext,
-                 prompt_format: PromptFormat | None = None) -> None:
+                 prompt_format: PromptFormat | None = None,
+                 retriever: "PremiseRetriever | LazyRetriever | None" = None, premises: int = 4) -> None:
         self._toolchain = toolchain
+        self.retriever, self.premises = retriever, premises
         self.prompt_format = prompt_format if prompt_format is not None and prompt_format.kind == "whole" else None
         self.lean_gate = lean_gate  # wraps each Lean run (a batching service's slot; see search.prove)
         self.model = model if model is not None and hasattr(model, "complete") else None
@@ -162,9 +175,13 @@ class Planner:
     def lm_sketches(self, statement: Statement, context: str = "") -> list[Sketch]:
         """Sketches the model proposes (garbage completions are dropped)."""
         fmt = self.prompt_format
+        premises = self.retrieved(statement, context)
         if fmt is None:
-            prompt, stop = format_sketch_prompt(statement.header), "\n\n"
+            prompt, stop = augmented_state(format_sketch_prompt(statement.header), premises), "\n\n"
         else:
+            lemmas = "".join(f"-- {p.statement}\n" for p in premises)
+            if lemmas:
+                context = f"{context.rstrip()}\n\n-- Library lemmas that may help:\n{lemmas}".lstrip()
             prompt, stop = render_whole(fmt, whole_input(context, statement.header)), fmt.stop_list
         try:
             completions = self.model.complete([prompt], self.num_sketches, stop, self.max_new_tokens)[0]
@@ -184,6 +201,14 @@ class Planner:
             if sketch is not None:
                 sketches.append(sketch)
         return sketches
+
+    def retrieved(self, statement: Statement, context: str = "") -> list["Premise"]:
+        """The `premises` library theorems retrieved for the statement's goal among those its
+        context's imports see (none without a retriever)."""
+        if self.retriever is None or self.premises <= 0:
+            return []
+        found = self.retriever.retrieve(goal_text(statement), self.premises, imports(context))
+        return [r.premise for r in found]
 
     def decompose(self, theorem_statement: str, context: str = "") -> list[Sketch]:
         """Sketches of the theorem that Lean accepts (one Lean process for all of them)."""

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, Sequence
 
 
-TacticSource = Literal["policy", "lean", "premises"]
+TacticSource = Literal["policy", "lean", "premises", "memory"]
 
 
 @dataclass(frozen=True)
 class TacticSuggestion:
     """One candidate tactic and its log-probability under the policy. `source` says where it
-    came from: the policy, Lean's own suggestions (`exact?`, `rw?`, … printed it) or premise
-    retrieval; `premises` names the library theorems it was built from (training data keeps them)."""
+    came from: the policy, Lean's own suggestions (`exact?`, `rw?`, … printed it), premise
+    retrieval or the tactic memory (:mod:`prover.tactic_memory`); `premises` names the library theorems it was built from (training data keeps them)."""
 
     tactic: str
     logprob: float

@@ -177,11 +177,19 @@ class RootSkippingPolicy:
         self.uses_context = uses_context(policy)
 
     def suggest(self, states: list[str], k: int, contexts: list[StepContext] | None = None) -> list[list[TacticSuggestion]]:
-        """Up to `k` suggestions for each state, none of `skipped` on the root."""
+        """The wrapped policy's suggestions for each state, none of `skipped` on the root (where
+        the policy is asked for `k` + len(skipped) and as many are dropped from the end)."""
         wanted = k + len(self.skipped) if self.root in states else k
         answers = ask(self.policy, states, wanted, contexts)
-        return [[s for s in answer if s.tactic not in self.skipped][:k] if state == self.root else answer[:k]
+        return [_without(answer, self.skipped) if state == self.root else answer
                 for state, answer in zip(states, answers)]
+
+
+def _without(answer: list[TacticSuggestion], skipped: frozenset[str]) -> list[TacticSuggestion]:
+    """`answer` without the `skipped` tactics, shortened by len(skipped) in all (a policy that
+    adds candidates beyond `k`, :mod:`prover.tactic_memory`, keeps them)."""
+    kept = [s for s in answer if s.tactic not in skipped]
+    return kept[: len(answer) - len(skipped)]
 
 
 def run_first_pass(toolchain: Toolchain, theorems: Sequence[Theorem], settings: FirstPassSettings,

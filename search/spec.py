@@ -94,17 +94,22 @@ class ProverSpec:
         candidates (in hybrid mode the policy is the rule-based prior); `on_note` hears the first
         pass and the premise index being built."""
         from lean_prover.prover.models import load_critic, load_policy
+        from lean_prover.prover.tactic_memory import MemoryPolicy
         from lean_prover.search.cache_backends import open_cache
 
         models = self.models or ModelsConfig()
         critic = load_critic(models.critic) if self.config.uses_critic else None
         policy = load_policy(models.policy if self.mode == "step" else ModelConfig())
+        retriever = self.retriever(on_note)
+        if isinstance(policy, MemoryPolicy) and retriever is not None:
+            # remembered tactics' shapes get this goal's lemmas, from every module of the index
+            policy.memory.retriever, policy.memory.imports = retriever, tuple(self.premise_roots)
         return SearchProver(self.toolchain, policy, self.config, critic,
                             open_cache(self.cache_path), progress=progress,
                             tactic_timeout_s=self.tactic_timeout_s,
                             engines=engine_factory(self.engine, self.toolchain, self.pool_policy),
                             first_pass=self.first_pass, candidates=self.candidates,
-                            retriever=self.retriever(on_note), on_note=on_note)
+                            retriever=retriever, on_note=on_note)
 
     def whole_engine(self, batching: "BatchingService | None" = None, note: Note | None = None) -> WholeProofEngine:
         """The whole-proof engine: the policy's model in its whole-proof prompt format; its checks
@@ -148,5 +153,6 @@ class ProverSpec:
         fmt = section.format if section is not None else None
         long_answers = {"max_new_tokens": section.max_new_tokens} if fmt is not None and fmt.kind == "whole" else {}
         planner = Planner(search.toolchain, model=planner_model, lean_gate=search.lean_gate, prompt_format=fmt,
-                          **long_answers)
+                          retriever=getattr(search, "retriever", None) if planner_model is not None else None,
+                          premises=self.candidates.premises, **long_answers)
         return Decomposer(search, planner, max_depth=self.max_depth)

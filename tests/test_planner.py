@@ -89,6 +89,34 @@ def test_lm_candidates_with_garbage_never_raise():
     assert Planner(model=object()).model is None  # a policy without `complete` (rules) proposes nothing
 
 
+def test_the_planner_prompt_shows_the_premises_retrieved_for_the_theorem():
+    """No Lean (a retriever answering from a list): ReProver's `<a>NAME</a> STATEMENT` blocks
+    before the sketch prompt, and `--` lines after a whole-proof format's context."""
+    from types import SimpleNamespace
+
+    from lean_prover.prover.prompt_formats import resolve_format
+
+    asked = []
+
+    class Listed:
+        def retrieve(self, state, k, imports=()):
+            asked.append((state, k, tuple(imports)))
+            statement = "Nat.dvd_add {a b c : Nat} (h₁ : a ∣ b) (h₂ : a ∣ c) : a ∣ b + c"
+            return [SimpleNamespace(premise=SimpleNamespace(name="Nat.dvd_add", statement=statement), score=2.0)]
+
+    theorem = "theorem t (x y z : Nat) (hy : x ∣ y) (hz : x ∣ z) : x ∣ y + z"
+    model = StubModel([])
+    Planner(toolchain=None, model=model, retriever=Listed(), premises=3).candidates(theorem)
+    assert model.prompts == ["<a>Nat.dvd_add</a> {a b c : Nat} (h₁ : a ∣ b) (h₂ : a ∣ c) : a ∣ b + c\n\n"
+                             f"[THEOREM]\n{theorem}\n[SKETCH]\n"]
+    assert asked == [("x y z : Nat\nhy : x ∣ y\nhz : x ∣ z\n⊢ x ∣ y + z", 3, ())]
+    whole = StubModel([])
+    Planner(toolchain=None, model=whole, retriever=Listed(), prompt_format=resolve_format("deepseek-prover-v2"),
+            ).candidates(theorem, "import Std")
+    assert "import Std\n\n-- Library lemmas that may help:\n-- Nat.dvd_add {a b c : Nat}" in whole.prompts[0][0].content
+    assert asked[-1][2] == ("Std",)
+
+
 def test_sketch_file_one_copy_per_sketch():
     statement = parse_statement(THEOREM)
     sketches = structural_sketches(statement)

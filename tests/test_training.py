@@ -175,16 +175,19 @@ def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
     wider = dataclasses.replace(config, collect_search=SearchConfig(width=16))
     assert wider.fingerprint() != config.fingerprint()
     # Issue 17's settings count when set; at their defaults a run folder of before them still resumes.
+    from lean_prover.prover.model_config import ModelConfig
     from lean_prover.search.candidates import CandidateSettings
 
     data = {k: v for k, v in config.to_dict().items()
             if k not in ("rounds", "concurrency", "lean_processes", "pool_per_round", "first_pass", "candidates",
                          "eval_first_pass", "eval_candidates", "premise_roots")}
     data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
+    data["generation"].pop("tactic_memory")  # a model config field added later, counted when set
     assert config.fingerprint() == hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
     for changed in (dict(pool_per_round=4), dict(first_pass=True), dict(candidates=CandidateSettings(("exact?",))),
                     dict(eval_first_pass=True), dict(eval_candidates=CandidateSettings()),
-                    dict(premise_roots=("Init", "Std", "Lean", "Mathlib"))):
+                    dict(premise_roots=("Init", "Std", "Lean", "Mathlib")), dict(tactic_memory=0),
+                    dict(generation=ModelConfig(backend="hf", num_samples=16, tactic_memory="m.jsonl"))):
         assert dataclasses.replace(config, **changed).fingerprint() != config.fingerprint(), changed
 
 
@@ -316,6 +319,12 @@ def test_expert_iteration_round_end_to_end_killed_and_resumed(toolchain, tmp_pat
     assert summary["rounds_done"] == 1 and json.loads((out / "summary.json").read_text()) == summary
     policy = load_policy({"backend": "hf", "path": str(out / "round_1" / "model")})
     assert all(math.isfinite(s.logprob) for s in policy.suggest([steps[0].state], 4)[0])
+    # the round's policy remembers its own steps: on a kept step's state it proposes that tactic
+    remembering = ExpertIteration(config, out, toolchain)._policy("round_1")
+    assert steps[0].tactic in [s.tactic for s in remembering.memory.propose(steps[0].state, 4)]
+    assert len(remembering.memory) == len(steps)
+    saved = load_policy({"backend": "rules", "tactic_memory": str(out / "round_1" / "model" / "tactic_memory.jsonl")})
+    assert len(saved.memory) == len(steps)  # the checkpoint's memory, for a model config
     again = ExpertIteration(config, out, toolchain, kill_at("search")).run()  # finished: nothing to redo
     assert again == summary
 
@@ -339,3 +348,6 @@ def test_cli_eval_lean_sets_the_evaluations_knowledge_apart_from_the_collections
     assert knowledge("--eval-lean", "none")[1] == (False, CandidateSettings())
     with pytest.raises(SystemExit):
         _parse(["train", "expert-iteration", "--out", str(tmp_path), "--eval-lean", "suggestions"])
+    remembered = parse_options(ExpertIterationOptions, _parse(["train", "expert-iteration", "--out", str(tmp_path),
+                                                               "--tactic-memory", "5"]))
+    assert remembered.tactic_memory == 5

@@ -14,7 +14,11 @@ Each round r = 1 … R:
    logic with the round as seed; all checked by Lean, none overlapping `core`); with
    `first_pass` and `candidates` every search (collection and evaluation alike) starts with
    one-shot automation and gets Lean's suggestions and retrieved premises as candidates, so the
-   collected steps include lemma-naming tactics (:mod:`training.data` keeps their source);
+   collected steps include lemma-naming tactics (:mod:`training.data` keeps their source); a
+   round's policy is the prior mixed with its fine-tuned model and, with `tactic_memory` = N,
+   up to N more candidates a state from the training steps of states like it
+   (:mod:`prover.tactic_memory`: what the round learned, lemma names included, without waiting
+   for a small model to learn to spell them);
    `eval_first_pass` and `eval_candidates` let the evaluation use other Lean knowledge than the
    collection (Lean's suggestions teach during collection, the evaluation measures what the policy
    names by itself); `concurrency`
@@ -39,7 +43,8 @@ Files in the run folder (all resumable: a killed run continues where it stopped)
     base/                    the untrained base model (when no --base-model is given)
     round_R/search.jsonl     one row per searched problem, written as each finishes
     round_R/steps.jsonl      the round's kept steps; round_R/filters.json what each filter did
-    round_R/model/           the candidate checkpoint (save_pretrained; sft.json when finished)
+    round_R/model/           the candidate checkpoint (save_pretrained; sft.json when finished) and
+                             its tactic memory (tactic_memory.jsonl, the round's training steps)
     round_R/model.partial/   an unfinished SFT: its checkpoints (every `sft.save_steps`), resumed from
     eval/ID.jsonl            evaluation rows of a policy (ID: prior, base or round_R)
     rounds.jsonl             one line per finished round; summary.json the whole run
@@ -66,6 +71,7 @@ from lean_prover.prover.models import describe, load_policy
 from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
 from lean_prover.prover.prior import PriorPolicy
 from lean_prover.prover.suite import Problem, load_suite
+from lean_prover.prover.tactic_memory import MemoryPolicy, Remembered, TacticMemory
 from lean_prover.search.candidates import CandidateSettings
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.portfolio import FirstPassSettings
@@ -113,6 +119,7 @@ class ExpertIterationConfig:
     eval_first_pass: bool | None = None  # the held-out evaluation's first pass (None: as `first_pass`)
     eval_candidates: CandidateSettings | None = None  # the evaluation's candidates (None: as `candidates`)
     premise_roots: tuple[str, ...] = DEFAULT_ROOTS  # modules of the premise index (retrieval and the pool)
+    tactic_memory: int = 3  # a round's policy adds up to N tactics of similar training steps (0: none)
 
     def fingerprint(self) -> str:
         """A hash of everything but `rounds`, `concurrency` and `lean_processes` (a run may be
@@ -121,10 +128,13 @@ class ExpertIterationConfig:
         later count only when set, so older run folders still resume."""
         added_later = {"pool_per_round": 0, "first_pass": False,
                        "candidates": json.loads(json.dumps(asdict(CandidateSettings()))),
-                       "eval_first_pass": None, "eval_candidates": None, "premise_roots": list(DEFAULT_ROOTS)}
+                       "eval_first_pass": None, "eval_candidates": None, "premise_roots": list(DEFAULT_ROOTS),
+                       "tactic_memory": 0}
         data = {k: v for k, v in self.to_dict().items() if k not in ("rounds", "concurrency", "lean_processes")
                 and not (k in added_later and v == added_later[k])}
         data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
+        if not data["generation"].get("tactic_memory"):  # a model config field added later
+            data["generation"].pop("tactic_memory", None)
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:
@@ -218,6 +228,8 @@ class ExpertIteration:
                 sft = train_sft(source, data, folder / "model", settings)
             self.on_event("sft", sft.to_dict())
             candidate = f"round_{index}"
+            if self.config.tactic_memory > 0:  # the checkpoint's memory, for a model config's `tactic_memory`
+                self._memory(index).save(folder / "model" / "tactic_memory.jsonl")
         evaluation = self._evaluate(incumbent, candidate)
         accepted = candidate is not None and (not self.held_out or evaluation["candidate"] > evaluation["incumbent"])
         return {
@@ -331,7 +343,19 @@ class ExpertIteration:
         if policy_id == "prior":
             return MixturePolicy(PriorPolicy())
         model = load_policy(dataclasses.replace(self.config.generation, path=str(self._checkpoint(policy_id))))
-        return MixturePolicy(PriorPolicy(), model, self.config.model_weight)
+        policy = MixturePolicy(PriorPolicy(), model, self.config.model_weight)
+        if policy_id == "base" or self.config.tactic_memory <= 0:
+            return policy
+        return MemoryPolicy(policy, self._memory(int(policy_id.removeprefix("round_"))), self.config.tactic_memory)
+
+    def _memory(self, index: int) -> TacticMemory:
+        """Round `index`'s tactic memory: its training data (seed steps and the kept steps of
+        rounds 1 … `index`), with the run's premise retriever to put the lemmas a new goal needs
+        into remembered tactics' shapes."""
+        # a suite of core Lean sees Init; a --project run's premise roots are its modules and Mathlib
+        imports = () if self.config.premise_roots == DEFAULT_ROOTS else self.config.premise_roots
+        return TacticMemory((Remembered(s.state, s.tactic) for s in self._data(index)), retriever=self._retriever,
+                            imports=imports)
 
     @property
     def _collect(self) -> SearchConfig:

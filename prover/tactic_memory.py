@@ -1,0 +1,217 @@
+"""A tactic memory: a step policy learned from our own proofs by remembering them.
+
+Expert iteration collects (state, tactic) steps from proofs Lean checked; many name library
+lemmas that Lean's suggestions or premise retrieval supplied (`exact Nat.dvd_add h h2`). A
+tiny language model trained on a few dozen such steps does not learn to spell the names; this
+memory does, the way retrieval-based provers reuse proofs of similar goals:
+
+- **Similar states.** A state's tokens are :func:`prover.premises.goal_query`'s (hypothesis types
+  once, targets twice, local names left out, operators as words); the similarity of two states
+  is the weighted Jaccard index of their token counts (1.0: the same goal up to names). The
+  `neighbours` most similar remembered states with similarity ≥ `min_similarity` are used.
+- **Their tactics, adapted.** A neighbour's tactic is proposed as it is when every local name it
+  uses is a hypothesis of the new state; a tactic that names a library lemma and starts with
+  `exact`/`apply`/`refine` is also proposed with the neighbour's local names replaced by what
+  Lean can find for itself: `(by assumption)` for a proof, `_` for a value
+  (`exact Nat.dvd_add h h2` → `exact Nat.dvd_add (by assumption) (by assumption)`).
+- **Their tactics' shapes, with the lemmas this goal needs.** With a premise retriever
+  (:mod:`prover.premises`), a neighbour's `exact`/`apply`/`refine` that names one library lemma
+  is also proposed with each of the `lemmas` premises retrieved for the new state in its place
+  (`exact Nat.dvd_trans (by assumption) (by assumption)` learned on `a ∣ c` becomes
+  `exact Nat.dvd_add (by assumption) (by assumption)` on `a ∣ b + c`): the remembered step
+  gives the shape of the tactic, retrieval the lemma; the r-th lemma (the neighbour's own
+  last unless retrieved) scores `1/(1 + r)` of the generalised tactic.
+- **Scores.** A proposal's probability is `SCALE · similarity` of the neighbour it came from
+  (times `GENERALISED_FACTOR` for a generalised tactic; its best, when several propose it); a tactic the wrapped policy proposes too keeps the
+  better of its two scores, so the memory also moves up what worked in similar states.
+
+:class:`MemoryPolicy` wraps a step policy and adds up to `extra` memory proposals to its `k`
+(as Lean's suggestions are added to the policy's width, :mod:`search.candidates`); the source of
+each added tactic is `memory` and its premises the library names it uses, so the training data
+keeps them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from lean_prover.lean_env.goals import Goal, parse_goals
+from lean_prover.lean_env.lexer import code_tokens
+from lean_prover.lean_env.suggestions import library_names
+from lean_prover.prover.model_errors import ModelConfigError
+from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, uses_context
+from lean_prover.prover.premises import goal_query
+
+if TYPE_CHECKING:
+    from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
+
+SCALE = 0.6
+GENERALISED_FACTOR = 0.9  # a generalised tactic ranks just below the tactic as it was
+_GENERALISED_HEADS = ("exact", "apply", "refine")
+_DATA_HEADS = frozenset({"Nat", "Int", "Bool", "List", "Option", "Fin", "BitVec", "Array", "String", "Char", "Prop",
+                         "Type", "Sort", "Rat", "Unit", "Prod", "Sum", "UInt8", "UInt32", "UInt64", "Float"})
+_TYPE_VARIABLE = re.compile(r"^[α-ωA-Z][₀-₉']*$")
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """One remembered step: the state before it and the tactic Lean accepted there."""
+
+    state: str
+    tactic: str
+
+
+def is_value_type(type_text: str) -> bool:
+    """Whether a hypothesis of this type is a value (`n : Nat`, `f : Nat → Nat`, `xs : List α`)
+    rather than a proof (`h : a ∣ b`): its type (the codomain, for a function) is a data type
+    such as `Nat` or `List α`, or a type variable."""
+    codomain = re.split(r"→|->", type_text)[-1].strip().strip("()")
+    head = codomain.split()[0] if codomain.split() else ""
+    return head in _DATA_HEADS or bool(_TYPE_VARIABLE.match(head))
+
+
+def _first_goal(state: str) -> Goal | None:
+    goals = parse_goals(state)
+    return goals[0] if goals else None
+
+
+def _locals(goal: Goal | None) -> dict[str, str]:
+    """Each hypothesis name of the goal and its type."""
+    if goal is None:
+        return {}
+    return {name: hypothesis.type for hypothesis in goal.hypotheses for name in hypothesis.names}
+
+
+def adapted_tactics(tactic: str, remembered_state: str, state: str) -> list[str]:
+    """The tactic of a remembered step as proposed for `state` (module docstring): as it is when
+    its local names are all hypotheses of `state`; generalised when it names a library lemma
+    and starts with `exact`/`apply`/`refine`."""
+    theirs, mine = _locals(_first_goal(remembered_state)), _locals(_first_goal(state))
+    used = [t for t in code_tokens(tactic) if t.kind == "ident" and t.value in theirs]
+    proposals = []
+    if all(t.value in mine for t in used):
+        proposals.append(tactic)
+    if used and library_names(tactic) and tactic.split()[0] in _GENERALISED_HEADS:
+        pieces, position = [], 0
+        for token in used:
+            pieces.append(tactic[position:token.start])
+            pieces.append("_" if is_value_type(theirs[token.value]) else "(by assumption)")
+            position = token.end
+        general = "".join(pieces) + tactic[position:]
+        if general not in proposals:
+            proposals.append(general)
+    return proposals
+
+
+def with_lemma(tactic: str, lemma: str, replacement: str) -> str:
+    """`tactic` with every use of the name `lemma` replaced by `replacement`."""
+    pieces, position = [], 0
+    for token in code_tokens(tactic):
+        if token.kind == "ident" and token.value == lemma:
+            pieces += [tactic[position:token.start], replacement]
+            position = token.end
+    return "".join(pieces) + tactic[position:]
+
+
+def similarity(a: Counter, b: Counter) -> float:
+    """The weighted Jaccard index of two token counts (0 when both are empty)."""
+    union = sum((a | b).values())
+    return sum((a & b).values()) / union if union else 0.0
+
+
+class TacticMemory:
+    """Remembered steps and the tactics they propose for a new state (module docstring)."""
+
+    def __init__(self, steps: Iterable[Remembered], neighbours: int = 4, min_similarity: float = 0.35,
+                 retriever: "PremiseRetriever | LazyRetriever | None" = None, imports: tuple[str, ...] = (),
+                 lemmas: int = 3):
+        self.steps = list(steps)
+        self.neighbours, self.min_similarity = neighbours, min_similarity
+        self.retriever, self.imports, self.lemmas = retriever, imports, lemmas
+        self._tokens = [Counter(goal_query(step.state)) for step in self.steps]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TacticMemory":
+        """The steps of a JSON-lines file (`state` and `tactic` of each line; a training steps
+        file). A missing or unreadable file is a :class:`ModelConfigError` (one line)."""
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            rows = [json.loads(line) for line in lines if line.strip()]
+            return cls(Remembered(str(row["state"]), str(row["tactic"])) for row in rows)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ModelConfigError(f"tactic memory {path}: cannot read it ({error})") from None
+
+    def save(self, path: str | Path) -> None:
+        """Write the remembered steps as JSON lines (`state`, `tactic`), readable by :meth:`load`."""
+        Path(path).write_text("".join(json.dumps({"state": s.state, "tactic": s.tactic}, ensure_ascii=False) + "\n"
+                                      for s in self.steps), encoding="utf-8")
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def propose(self, state: str, k: int) -> list[TacticSuggestion]:
+        """Up to `k` adapted tactics for `state`, best first (source `memory`)."""
+        if k <= 0 or not self.steps:
+            return []
+        query = Counter(goal_query(state))
+        scored = sorted(((similarity(query, tokens), index) for index, tokens in enumerate(self._tokens)),
+                        key=lambda item: (-item[0], item[1]))
+        best: dict[str, float] = {}
+        retrieved: list[str] | None = None
+        for score, index in scored[: self.neighbours]:
+            if score < self.min_similarity:
+                break
+            step = self.steps[index]
+            adapted = adapted_tactics(step.tactic, step.state, state)
+            named = library_names(step.tactic)
+            swapped = (self.retriever is not None and bool(adapted) and len(named) == 1
+                       and step.tactic.split()[0] in _GENERALISED_HEADS)
+            for rank, tactic in enumerate(adapted):
+                if not (swapped and tactic == adapted[-1] and tactic != step.tactic):  # else scored by its lemma
+                    best[tactic] = max(best.get(tactic, 0.0), SCALE * score * GENERALISED_FACTOR ** rank)
+            if not swapped:
+                continue
+            if retrieved is None:
+                retrieved = [r.premise.name for r in self.retriever.retrieve(state, self.lemmas, self.imports)]
+            lemmas = retrieved + [name for name in named if name not in retrieved]
+            for rank, lemma in enumerate(lemmas):
+                tactic = with_lemma(adapted[-1], named[0], lemma)
+                best[tactic] = max(best.get(tactic, 0.0), SCALE * score * GENERALISED_FACTOR / (1 + rank))
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [TacticSuggestion(tactic, math.log(score), "memory", tuple(library_names(tactic)))
+                for tactic, score in ranked]
+
+
+class MemoryPolicy:
+    """A step policy with up to `extra` tactic-memory proposals added to its own `k`."""
+
+    def __init__(self, policy: Policy, memory: TacticMemory, extra: int = 3):
+        self.policy, self.memory, self.extra = policy, memory, extra
+        self.uses_context = uses_context(policy)
+
+    def suggest(self, states: list[str], k: int,
+                contexts: Sequence[StepContext] | None = None) -> list[list[TacticSuggestion]]:
+        """The wrapped policy's `k` suggestions and the memory's new ones, best first."""
+        answers = ask(self.policy, states, k, contexts)
+        return [self._merged(answer, self.memory.propose(state, self.extra + len(answer)))
+                for state, answer in zip(states, answers)]
+
+    def _merged(self, answer: list[TacticSuggestion], remembered: list[TacticSuggestion]) -> list[TacticSuggestion]:
+        """The policy's suggestions (a remembered tactic among them keeps the better score) and
+        up to `extra` remembered tactics the policy did not propose, best first."""
+        mine = {s.tactic: s for s in answer}
+        added = 0
+        for suggestion in remembered:
+            known = mine.get(suggestion.tactic)
+            if known is None and added < self.extra:
+                mine[suggestion.tactic] = suggestion
+                added += 1
+            elif known is not None and suggestion.logprob > known.logprob:
+                mine[suggestion.tactic] = suggestion
+        return sorted(mine.values(), key=lambda s: (-s.logprob, s.tactic))

@@ -1,0 +1,113 @@
+"""The tactic memory: remembered steps of similar states become candidates, lemma names and all."""
+
+from __future__ import annotations
+
+from lean_prover.lean_env.theorem import Theorem
+from lean_prover.prover.policy import TacticSuggestion
+from lean_prover.prover.prior import PriorPolicy
+from lean_prover.prover.tactic_memory import (MemoryPolicy, Remembered, TacticMemory, adapted_tactics,
+                                              is_value_type)
+from lean_prover.search.config import SearchConfig
+from lean_prover.search.portfolio import FirstPassSettings
+from lean_prover.search.prove import SearchProver
+from lean_prover.search.types import Budget
+
+DVD_ADD = Remembered("a b c : Nat\nh : a ∣ b\nh2 : a ∣ c\n⊢ a ∣ b + c", "exact Nat.dvd_add h h2")
+LE_OF_DVD = Remembered("a b : Nat\nhb : 0 < b\nh : a ∣ b\n⊢ a ≤ b", "exact Nat.le_of_dvd hb h")
+OMEGA = Remembered("n : Nat\n⊢ n + 0 = n", "omega")
+DVD_TRANS = Remembered("a b c : Nat\nh1 : a ∣ b\nh2 : b ∣ c\n⊢ a ∣ c", "exact Nat.dvd_trans h1 h2")
+
+
+def test_a_remembered_tactic_is_adapted_to_the_new_states_names():
+    """No Lean: as it is when its names exist; proofs become `(by assumption)`, values `_`."""
+    state = "x y z : Nat\nhx : x ∣ y\nhz : x ∣ z\n⊢ x ∣ y + z"
+    assert adapted_tactics(DVD_ADD.tactic, DVD_ADD.state, state) == [
+        "exact Nat.dvd_add (by assumption) (by assumption)"]
+    same_names = "a b c : Nat\nh : a ∣ b\nh2 : a ∣ c\n⊢ a ∣ c + b"
+    assert adapted_tactics(DVD_ADD.tactic, DVD_ADD.state, same_names)[0] == DVD_ADD.tactic
+    mod_lt = Remembered("a b : Nat\nh : b > 0\n⊢ a % b < b", "exact Nat.mod_lt a h")
+    assert adapted_tactics(mod_lt.tactic, mod_lt.state, "n k : Nat\nhk : k > 0\n⊢ n % k < k") == [
+        "exact Nat.mod_lt _ (by assumption)"]
+    assert adapted_tactics("intro x", "⊢ ∀ x : Nat, x = x", "⊢ ∀ y : Nat, y = y") == ["intro x"]
+    assert adapted_tactics("cases h", "h : p ∧ q\n⊢ q", "hpq : p ∧ q\n⊢ q") == []  # no lemma: not generalised
+    assert is_value_type("Nat → Nat") and is_value_type("List α") and is_value_type("α")
+    assert not is_value_type("a ∣ b") and not is_value_type("Function.Injective f")
+
+
+def test_the_memory_proposes_what_worked_in_the_most_similar_states():
+    """No Lean: the nearest state's tactic first, nothing for an unlike goal, scores in (0, 1)."""
+    memory = TacticMemory([DVD_ADD, LE_OF_DVD, OMEGA])
+    [first, *_] = memory.propose("x y z : Nat\nhx : x ∣ y\nhz : x ∣ z\n⊢ x ∣ y + z", 3)
+    assert first.tactic.startswith("exact Nat.dvd_add") and first.source == "memory"
+    assert first.premises == ("Nat.dvd_add",) and -1.0 < first.logprob < 0.0
+    assert memory.propose("p q : Prop\n⊢ p ∧ q → q", 3) == []
+
+    class Fixed:
+        def suggest(self, states, k):
+            return [[TacticSuggestion("omega", -0.1), TacticSuggestion("simp", -0.9),
+                     TacticSuggestion("exact Nat.dvd_add h h2", -3.0)][:k] for _ in states]
+
+    policy = MemoryPolicy(Fixed(), memory, extra=1)
+    [merged] = policy.suggest([DVD_ADD.state], 3)
+    tactics = [s.tactic for s in merged]
+    assert tactics[:2] == ["omega", "exact Nat.dvd_add h h2"]  # the remembered tactic moved up
+    assert len(merged) == 4 and tactics[2] == "exact Nat.dvd_add (by assumption) (by assumption)"
+
+
+def test_a_goal_needing_a_lemma_no_step_names_is_proved_with_a_remembered_shape(toolchain):
+    """Real Lean and a real premise index: the prior alone does not prove `x ∣ y + z` at this
+    budget; a memory that knows only `exact Nat.dvd_trans h1 h2` (on `a ∣ c`) gives the shape,
+    retrieval the lemma, and the written proof names `Nat.dvd_add` (not a suggestion tactic)."""
+    from lean_prover.lean_env.library_index import build_index
+    from lean_prover.prover.premises import PremiseRetriever
+
+    index = build_index(toolchain, roots=("Init",), only=("Init.Data.Nat.Dvd", "Init.Data.Nat.Basic", "Init.Prelude"))
+    theorem = Theorem.from_statement("theorem dvd_sum_of_dvd (x y z : Nat) (hy : x ∣ y) (hz : x ∣ z) : x ∣ y + z")
+    config = SearchConfig(width=1, budget=Budget(3, 2, 900.0))
+    bare = SearchProver(toolchain, PriorPolicy(), config, tactic_timeout_s=900, first_pass=FirstPassSettings())
+    [alone] = bare.prove_all([theorem])
+    assert alone.status != "proved", alone.proof
+    memory = TacticMemory([DVD_TRANS, LE_OF_DVD, OMEGA], retriever=PremiseRetriever(index))
+    prover = SearchProver(toolchain, MemoryPolicy(PriorPolicy(), memory), config, tactic_timeout_s=900,
+                          first_pass=FirstPassSettings())
+    [attempt] = prover.prove_all([theorem])
+    assert attempt.status == "proved", attempt
+    assert "Nat.dvd_add" in attempt.proof and "?" not in attempt.proof
+
+
+def test_a_remembered_shape_is_filled_with_the_lemmas_retrieved_for_the_new_goal():
+    """No Lean (a retriever that answers from a list): the shape of `exact Nat.dvd_trans h1 h2`
+    with the new goal's premises, best retrieved first, the step's own lemma last."""
+    from types import SimpleNamespace
+
+    from lean_prover.prover.tactic_memory import with_lemma
+
+    assert with_lemma("exact Nat.dvd_trans h (Nat.dvd_trans h h)", "Nat.dvd_trans", "Nat.dvd_add") == \
+        "exact Nat.dvd_add h (Nat.dvd_add h h)"
+
+    class Listed:
+        def retrieve(self, state, k, imports=()):
+            names = ["Nat.dvd_add", "Nat.dvd_add_right"][:k]
+            return [SimpleNamespace(premise=SimpleNamespace(name=n), score=1.0) for n in names]
+
+    memory = TacticMemory([DVD_TRANS], retriever=Listed(), lemmas=2)
+    proposed = [s.tactic for s in memory.propose("x y z : Nat\nhy : x ∣ y\nhz : x ∣ z\n⊢ x ∣ y + z", 5)]
+    assert proposed == ["exact Nat.dvd_add (by assumption) (by assumption)",
+                        "exact Nat.dvd_add_right (by assumption) (by assumption)",
+                        "exact Nat.dvd_trans (by assumption) (by assumption)"]
+
+
+def test_a_model_config_loads_a_memory_file_and_refuses_a_missing_one(tmp_path):
+    """No Lean: `tactic_memory:` wraps any backend's policy; a missing file is one clear error."""
+    import pytest
+
+    from lean_prover.prover.model_errors import ModelConfigError
+    from lean_prover.prover.models import load_policy
+
+    path = tmp_path / "memory.jsonl"
+    TacticMemory([DVD_ADD, OMEGA]).save(path)
+    policy = load_policy({"backend": "rules", "tactic_memory": str(path)})
+    [suggestions] = policy.suggest(["x y z : Nat\nhx : x ∣ y\nhz : x ∣ z\n⊢ x ∣ y + z"], 2)
+    assert "exact Nat.dvd_add (by assumption) (by assumption)" in [s.tactic for s in suggestions]
+    with pytest.raises(ModelConfigError, match="tactic memory .*missing.jsonl"):
+        load_policy({"backend": "rules", "tactic_memory": str(tmp_path / "missing.jsonl")})
