@@ -135,12 +135,13 @@ class SearchOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
                 **self.knowledge_fingerprint()}
 
     def model_label(self) -> str:
-        """`rules`, or the policy's backend and where it comes from, and its prompt format unless
-        it is the default (for run fingerprints and reports)."""
+        """`rules`, or the policy's backend and where it comes from, its prompt format unless it
+        is the default, and its tactic memory if any (for run fingerprints and reports)."""
         policy = self.models.policy
         where = policy.path or policy.url
         label = f"{policy.backend}:{where}" if where else policy.backend
-        return label if policy.format.name == "default" else f"{label} ({policy.format.name})"
+        label = label if policy.format.name == "default" else f"{label} ({policy.format.name})"
+        return f"{label} + memory:{policy.tactic_memory}" if policy.tactic_memory else label
 
     def whole_config(self) -> WholeProofConfig:
         """The whole-proof settings (`--samples`, `--repair-rounds`)."""

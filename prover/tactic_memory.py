@@ -16,11 +16,13 @@ memory does, the way retrieval-based provers reuse proofs of similar goals:
   (`exact Nat.dvd_add h h2` → `exact Nat.dvd_add (by assumption) (by assumption)`).
 - **Their tactics' shapes, with the lemmas this goal needs.** With a premise retriever
   (:mod:`prover.premises`), a neighbour's `exact`/`apply`/`refine` that names one library lemma
-  is also proposed with each of the `lemmas` premises retrieved for the new state in its place
-  (`exact Nat.dvd_trans (by assumption) (by assumption)` learned on `a ∣ c` becomes
-  `exact Nat.dvd_add (by assumption) (by assumption)` on `a ∣ b + c`): the remembered step
-  gives the shape of the tactic, retrieval the lemma; the r-th lemma (the neighbour's own
-  last unless retrieved) scores `1/(1 + r)` of the generalised tactic.
+  is also proposed with each of the `lemmas` premises retrieved for the new state in its place,
+  applied to its own explicit arguments (:func:`lemma_application`: `_` for a value,
+  `(by assumption)` for a proof; `apply P` for an `apply`): `exact Nat.dvd_trans h1 h2` learned
+  on `a ∣ c` proposes `exact Nat.dvd_add (by assumption) (by assumption)` on `a ∣ b + c` and
+  `exact Nat.gcd_eq_left (by assumption)` on `Nat.gcd m n = m`. The remembered step gives the
+  shape of the tactic, retrieval the lemma; the r-th lemma (the neighbour's own last, in its
+  generalised form, unless retrieved) scores `1/(1 + r)` of the generalised tactic.
 - **Scores.** A proposal's probability is `SCALE · similarity` of the neighbour it came from
   (times `GENERALISED_FACTOR` for a generalised tactic; its best, when several propose it); a tactic the wrapped policy proposes too keeps the
   better of its two scores, so the memory also moves up what worked in similar states.
@@ -47,6 +49,7 @@ from lean_prover.lean_env.suggestions import library_names
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, uses_context
 from lean_prover.prover.premises import goal_query
+from lean_prover.prover.statement import StatementError, parse_statement
 
 if TYPE_CHECKING:
     from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
@@ -119,6 +122,20 @@ def with_lemma(tactic: str, lemma: str, replacement: str) -> str:
     return "".join(pieces) + tactic[position:]
 
 
+def lemma_application(statement: str) -> str | None:
+    """A library theorem applied to what Lean can find for each explicit argument of its
+    signature (`NAME BINDERS : TYPE`, as the premise index keeps it): `_` for a value,
+    `(by assumption)` for a proof (`Nat.dvd_add {a b c : Nat} (h₁ : a ∣ b) (h₂ : a ∣ c) : …` →
+    `Nat.dvd_add (by assumption) (by assumption)`); None when the signature cannot be read."""
+    try:
+        signature = parse_statement(f"theorem {statement}")
+    except StatementError:
+        return None
+    arguments = ["_" if is_value_type(binder.type) else "(by assumption)"
+                 for binder in signature.binders if binder.bracket == "(" for _ in binder.names]
+    return " ".join([signature.name, *arguments])
+
+
 def similarity(a: Counter, b: Counter) -> float:
     """The weighted Jaccard index of two token counts (0 when both are empty)."""
     union = sum((a | b).values())
@@ -178,10 +195,14 @@ class TacticMemory:
             if not swapped:
                 continue
             if retrieved is None:
-                retrieved = [r.premise.name for r in self.retriever.retrieve(state, self.lemmas, self.imports)]
-            lemmas = retrieved + [name for name in named if name not in retrieved]
-            for rank, lemma in enumerate(lemmas):
-                tactic = with_lemma(adapted[-1], named[0], lemma)
+                retrieved = [r.premise for r in self.retriever.retrieve(state, self.lemmas, self.imports)]
+            lemmas = [(p.name, p.statement) for p in retrieved]
+            lemmas += [(name, "") for name in named if name not in {p.name for p in retrieved}]
+            head = step.tactic.split()[0]
+            for rank, (lemma, statement) in enumerate(lemmas):
+                application = lemma_application(statement) if statement else None
+                tactic = (f"apply {lemma}" if head == "apply" else f"{head} {application}") if application \
+                    else with_lemma(adapted[-1], named[0], lemma)
                 best[tactic] = max(best.get(tactic, 0.0), SCALE * score * GENERALISED_FACTOR / (1 + rank))
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
         return [TacticSuggestion(tactic, math.log(score), "memory", tuple(library_names(tactic)))

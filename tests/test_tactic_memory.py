@@ -80,21 +80,27 @@ def test_a_remembered_shape_is_filled_with_the_lemmas_retrieved_for_the_new_goal
     with the new goal's premises, best retrieved first, the step's own lemma last."""
     from types import SimpleNamespace
 
-    from lean_prover.prover.tactic_memory import with_lemma
+    from lean_prover.prover.tactic_memory import lemma_application, with_lemma
 
     assert with_lemma("exact Nat.dvd_trans h (Nat.dvd_trans h h)", "Nat.dvd_trans", "Nat.dvd_add") == \
         "exact Nat.dvd_add h (Nat.dvd_add h h)"
 
     class Listed:
         def retrieve(self, state, k, imports=()):
-            names = ["Nat.dvd_add", "Nat.dvd_add_right"][:k]
-            return [SimpleNamespace(premise=SimpleNamespace(name=n), score=1.0) for n in names]
+            statements = ["Nat.dvd_add {a b c : Nat} (h₁ : a ∣ b) (h₂ : a ∣ c) : a ∣ b + c",
+                          "Nat.dvd_add_right {k m : Nat} (h : k ∣ m) : k ∣ m + n ↔ k ∣ n"][:k]
+            return [SimpleNamespace(premise=SimpleNamespace(name=t.split()[0], statement=t), score=1.0)
+                    for t in statements]
 
     memory = TacticMemory([DVD_TRANS], retriever=Listed(), lemmas=2)
     proposed = [s.tactic for s in memory.propose("x y z : Nat\nhy : x ∣ y\nhz : x ∣ z\n⊢ x ∣ y + z", 5)]
-    assert proposed == ["exact Nat.dvd_add (by assumption) (by assumption)",
-                        "exact Nat.dvd_add_right (by assumption) (by assumption)",
+    assert proposed == ["exact Nat.dvd_add (by assumption) (by assumption)",  # its own explicit arguments
+                        "exact Nat.dvd_add_right (by assumption)",
                         "exact Nat.dvd_trans (by assumption) (by assumption)"]
+    assert lemma_application("Nat.add_mul_div_left (x z : Nat) {y : Nat} (H : 0 < y) : (x + y * z) / y = x / y + z") \
+        == "Nat.add_mul_div_left _ _ (by assumption)"
+    assert lemma_application("Function.injective_id {α : Sort u₁} : Function.Injective id") == "Function.injective_id"
+    assert lemma_application("not a signature") is None
 
 
 def test_a_model_config_loads_a_memory_file_and_refuses_a_missing_one(tmp_path):
