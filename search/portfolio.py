@@ -177,19 +177,19 @@ class RootSkippingPolicy:
         self.uses_context = uses_context(policy)
 
     def suggest(self, states: list[str], k: int, contexts: list[StepContext] | None = None) -> list[list[TacticSuggestion]]:
-        """The wrapped policy's suggestions for each state, none of `skipped` on the root (where
-        the policy is asked for `k` + len(skipped) and as many are dropped from the end)."""
-        wanted = k + len(self.skipped) if self.root in states else k
-        answers = ask(self.policy, states, wanted, contexts)
-        return [_without(answer, self.skipped) if state == self.root else answer
-                for state, answer in zip(states, answers)]
-
-
-def _without(answer: list[TacticSuggestion], skipped: frozenset[str]) -> list[TacticSuggestion]:
-    """`answer` without the `skipped` tactics, shortened by len(skipped) in all (a policy that
-    adds candidates beyond `k`, :mod:`prover.tactic_memory`, keeps them)."""
-    kept = [s for s in answer if s.tactic not in skipped]
-    return kept[: len(answer) - len(skipped)]
+        """The wrapped policy's suggestions for each state, none of `skipped` on the root: the
+        root is asked for `k` + len(skipped) and its answer, without them, shortened by as many
+        (a policy that adds candidates beyond `k`, :mod:`prover.tactic_memory`, keeps them)."""
+        if self.root not in states:
+            return ask(self.policy, states, k, contexts)
+        at = states.index(self.root)
+        [root] = ask(self.policy, [self.root], k + len(self.skipped), [contexts[at]] if contexts is not None else None)
+        kept = [s for s in root if s.tactic not in self.skipped][: len(root) - len(self.skipped)]
+        others = [position for position, state in enumerate(states) if state != self.root]
+        answers = ask(self.policy, [states[i] for i in others], k,
+                      [contexts[i] for i in others] if contexts is not None else None) if others else []
+        by_position = dict(zip(others, answers))
+        return [by_position.get(position, kept) for position in range(len(states))]
 
 
 def run_first_pass(toolchain: Toolchain, theorems: Sequence[Theorem], settings: FirstPassSettings,

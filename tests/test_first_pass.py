@@ -151,6 +151,14 @@ def test_known_root_failures_and_the_policy_that_skips_them():
     root, other = policy.suggest([plain, "⊢ q"], 2)
     assert [s.tactic for s in root] == ["simp", "exact h"] and [s.tactic for s in other] == ["omega", "grind"]
 
+    class Adding(Ranked):  # k tactics and one more beyond them (as a tactic memory adds)
+        def suggest(self, states, k):
+            return [answer + [TacticSuggestion("exact Nat.dvd_add h h", -9)] for answer in super().suggest(states, k)]
+
+    root, other = RootSkippingPolicy(Adding(), plain, frozenset({"omega", "grind"})).suggest([plain, "⊢ q"], 2)
+    assert [s.tactic for s in root] == ["simp", "exact h", "exact Nat.dvd_add h h"]
+    assert [s.tactic for s in other] == ["omega", "grind", "exact Nat.dvd_add h h"]
+
 
 def test_the_search_does_not_retry_automation_the_first_pass_saw_fail(toolchain):
     """A goal automation cannot close: the first pass tried omega, grind, decide and simp_all on
