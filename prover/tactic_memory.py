@@ -52,6 +52,7 @@ from lean_prover.prover.premises import goal_query
 from lean_prover.prover.statement import StatementError, parse_statement
 
 if TYPE_CHECKING:
+    from lean_prover.lean_env.library_index import Premise
     from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
 
 SCALE = 0.6
@@ -136,6 +137,25 @@ def lemma_application(statement: str) -> str | None:
     return " ".join([signature.name, *arguments])
 
 
+def lemma_tactics(tactic: str, generalised: str, lemma: str, retrieved: list["Premise"]) -> list[str]:
+    """A remembered `exact`/`apply`/`refine` naming `lemma` with each retrieved premise in its
+    place (:func:`lemma_application`; `apply P` for an `apply`), best retrieved first, and the
+    remembered lemma last (in `generalised`, the tactic with its local names replaced) unless
+    it was retrieved."""
+    head = tactic.split()[0]
+    lemmas = [(p.name, p.statement) for p in retrieved]
+    if lemma not in {p.name for p in retrieved}:
+        lemmas.append((lemma, ""))
+    tactics = []
+    for name, statement in lemmas:
+        application = lemma_application(statement) if statement else None
+        if application is None:
+            tactics.append(with_lemma(generalised, lemma, name))
+        else:
+            tactics.append(f"apply {name}" if head == "apply" else f"{head} {application}")
+    return tactics
+
+
 def similarity(a: Counter, b: Counter) -> float:
     """The weighted Jaccard index of two token counts (0 when both are empty)."""
     union = sum((a | b).values())
@@ -180,29 +200,23 @@ class TacticMemory:
         scored = sorted(((similarity(query, tokens), index) for index, tokens in enumerate(self._tokens)),
                         key=lambda item: (-item[0], item[1]))
         best: dict[str, float] = {}
-        retrieved: list[str] | None = None
+        retrieved: list["Premise"] | None = None
         for score, index in scored[: self.neighbours]:
             if score < self.min_similarity:
                 break
             step = self.steps[index]
             adapted = adapted_tactics(step.tactic, step.state, state)
             named = library_names(step.tactic)
-            swapped = (self.retriever is not None and bool(adapted) and len(named) == 1
-                       and step.tactic.split()[0] in _GENERALISED_HEADS)
+            filled = (self.retriever is not None and bool(adapted) and len(named) == 1
+                      and step.tactic.split()[0] in _GENERALISED_HEADS)
             for rank, tactic in enumerate(adapted):
-                if not (swapped and tactic == adapted[-1] and tactic != step.tactic):  # else scored by its lemma
+                if not (filled and tactic == adapted[-1] and tactic != step.tactic):  # else scored by its lemma
                     best[tactic] = max(best.get(tactic, 0.0), SCALE * score * GENERALISED_FACTOR ** rank)
-            if not swapped:
+            if not filled:
                 continue
             if retrieved is None:
                 retrieved = [r.premise for r in self.retriever.retrieve(state, self.lemmas, self.imports)]
-            lemmas = [(p.name, p.statement) for p in retrieved]
-            lemmas += [(name, "") for name in named if name not in {p.name for p in retrieved}]
-            head = step.tactic.split()[0]
-            for rank, (lemma, statement) in enumerate(lemmas):
-                application = lemma_application(statement) if statement else None
-                tactic = (f"apply {lemma}" if head == "apply" else f"{head} {application}") if application \
-                    else with_lemma(adapted[-1], named[0], lemma)
+            for rank, tactic in enumerate(lemma_tactics(step.tactic, adapted[-1], named[0], retrieved)):
                 best[tactic] = max(best.get(tactic, 0.0), SCALE * score * GENERALISED_FACTOR / (1 + rank))
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
         return [TacticSuggestion(tactic, math.log(score), "memory", tuple(library_names(tactic)))
