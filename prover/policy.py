@@ -13,7 +13,8 @@ TacticSource = Literal["policy", "lean", "premises", "memory"]
 class TacticSuggestion:
     """One candidate tactic and its log-probability under the policy. `source` says where it
     came from: the policy, Lean's own suggestions (`exact?`, `rw?`, … printed it), premise
-    retrieval or the tactic memory (:mod:`prover.tactic_memory`); `premises` names the library theorems it was built from (training data keeps them)."""
+    retrieval or the tactic memory (:mod:`prover.tactic_memory`); `premises` names the library
+    theorems it was built from (training data keeps them)."""
 
     tactic: str
     logprob: float
@@ -57,3 +58,14 @@ def ask(policy: Policy, states: list[str], k: int,
     if contexts is not None and uses_context(policy):
         return policy.suggest(states, k, contexts=list(contexts))  # type: ignore[call-arg]
     return policy.suggest(states, k)
+
+
+def merge(policy: list[TacticSuggestion], extra: list[TacticSuggestion]) -> list[TacticSuggestion]:
+    """The policy's candidates and the extra ones, best first by log-probability (a tactic
+    proposed twice keeps its best score and the source that gave it)."""
+    best: dict[str, TacticSuggestion] = {}
+    for suggestion in [*policy, *extra]:
+        known = best.get(suggestion.tactic)
+        if known is None or suggestion.logprob > known.logprob:
+            best[suggestion.tactic] = suggestion
+    return sorted(best.values(), key=lambda s: (-s.logprob, s.tactic))

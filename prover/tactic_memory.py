@@ -24,8 +24,9 @@ memory does, the way retrieval-based provers reuse proofs of similar goals:
   shape of the tactic, retrieval the lemma; the r-th lemma (the neighbour's own last, in its
   generalised form, unless retrieved) scores `1/(1 + r)` of the generalised tactic.
 - **Scores.** A proposal's probability is `SCALE · similarity` of the neighbour it came from
-  (times `GENERALISED_FACTOR` for a generalised tactic; its best, when several propose it); a tactic the wrapped policy proposes too keeps the
-  better of its two scores, so the memory also moves up what worked in similar states.
+  (times `GENERALISED_FACTOR` for a generalised tactic; its best, when several propose it); a
+  tactic the wrapped policy proposes too keeps the better of its two scores
+  (:func:`prover.policy.merge`), so the memory also moves up what worked in similar states.
 
 :class:`MemoryPolicy` wraps a step policy and adds up to `extra` memory proposals to its `k`
 (as Lean's suggestions are added to the policy's width, :mod:`search.candidates`); the source of
@@ -47,9 +48,9 @@ from lean_prover.lean_env.goals import Goal, parse_goals
 from lean_prover.lean_env.lexer import code_tokens
 from lean_prover.lean_env.suggestions import library_names
 from lean_prover.prover.model_errors import ModelConfigError
-from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, uses_context
+from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, merge, uses_context
 from lean_prover.prover.premises import goal_query
-from lean_prover.prover.statement import StatementError, parse_statement
+from lean_prover.prover.statement import StatementError, parse_statement, replace_identifier
 
 if TYPE_CHECKING:
     from lean_prover.lean_env.library_index import Premise
@@ -113,16 +114,6 @@ def adapted_tactics(tactic: str, remembered_state: str, state: str) -> list[str]
     return proposals
 
 
-def with_lemma(tactic: str, lemma: str, replacement: str) -> str:
-    """`tactic` with every use of the name `lemma` replaced by `replacement`."""
-    pieces, position = [], 0
-    for token in code_tokens(tactic):
-        if token.kind == "ident" and token.value == lemma:
-            pieces += [tactic[position:token.start], replacement]
-            position = token.end
-    return "".join(pieces) + tactic[position:]
-
-
 def lemma_application(statement: str) -> str | None:
     """A library theorem applied to what Lean can find for each explicit argument of its
     signature (`NAME BINDERS : TYPE`, as the premise index keeps it): `_` for a value,
@@ -150,7 +141,7 @@ def lemma_tactics(tactic: str, generalised: str, lemma: str, retrieved: list["Pr
     for name, statement in lemmas:
         application = lemma_application(statement) if statement else None
         if application is None:
-            tactics.append(with_lemma(generalised, lemma, name))
+            tactics.append(replace_identifier(generalised, lemma, name))
         else:
             tactics.append(f"apply {name}" if head == "apply" else f"{head} {application}")
     return tactics
@@ -240,13 +231,6 @@ class MemoryPolicy:
     def _merged(self, answer: list[TacticSuggestion], remembered: list[TacticSuggestion]) -> list[TacticSuggestion]:
         """The policy's suggestions (a remembered tactic among them keeps the better score) and
         up to `extra` remembered tactics the policy did not propose, best first."""
-        mine = {s.tactic: s for s in answer}
-        added = 0
-        for suggestion in remembered:
-            known = mine.get(suggestion.tactic)
-            if known is None and added < self.extra:
-                mine[suggestion.tactic] = suggestion
-                added += 1
-            elif known is not None and suggestion.logprob > known.logprob:
-                mine[suggestion.tactic] = suggestion
-        return sorted(mine.values(), key=lambda s: (-s.logprob, s.tactic))
+        known = {s.tactic for s in answer}
+        new = [s for s in remembered if s.tactic not in known][: self.extra]
+        return merge(answer, [s for s in remembered if s.tactic in known] + new)

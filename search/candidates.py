@@ -17,7 +17,7 @@ what it returns as ordinary candidates, each with its own prior score, next to t
 
 The suggestion tactics themselves are never probed (:func:`lean_env.tactic_guard.tactic_problem`
 refuses them, as every search filters its candidates through it), so a proof never contains
-`exact?`. :func:`merge` puts the extra candidates after or among the
+`exact?`. :func:`prover.policy.merge` puts the extra candidates after or among the
 policy's by score; they are added to the policy's `width`, not taken out of it.
 """
 
@@ -35,7 +35,7 @@ from lean_prover.lean_env.suggestions import (Suggestion, SuggestionQuery, Sugge
                                               query_suggestions)
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.toolchain import Toolchain
-from lean_prover.prover.policy import Policy, TacticSuggestion, ask
+from lean_prover.prover.policy import Policy, TacticSuggestion, ask, merge
 from lean_prover.search.tree import Node, step_contexts
 from lean_prover.search.types import BudgetMeter, ProbeEnv
 
@@ -175,14 +175,3 @@ def propose(policy: Policy, env: ProbeEnv, nodes: list[Node], width: int, source
     extra, runs = source.extra(nodes)
     meter.lean_calls += runs
     return [merge(mine, more) for mine, more in zip(suggestions, extra)]
-
-
-def merge(policy: list[TacticSuggestion], extra: list[TacticSuggestion]) -> list[TacticSuggestion]:
-    """The policy's candidates and the extra ones, best first by log-probability (a tactic
-    proposed twice keeps its best score and the source that gave it)."""
-    best: dict[str, TacticSuggestion] = {}
-    for suggestion in [*policy, *extra]:
-        known = best.get(suggestion.tactic)
-        if known is None or suggestion.logprob > known.logprob:
-            best[suggestion.tactic] = suggestion
-    return sorted(best.values(), key=lambda s: (-s.logprob, s.tactic))

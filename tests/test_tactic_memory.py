@@ -80,9 +80,10 @@ def test_a_remembered_shape_is_filled_with_the_lemmas_retrieved_for_the_new_goal
     with the new goal's premises, best retrieved first, the step's own lemma last."""
     from types import SimpleNamespace
 
-    from lean_prover.prover.tactic_memory import lemma_application, with_lemma
+    from lean_prover.prover.statement import replace_identifier
+    from lean_prover.prover.tactic_memory import lemma_application
 
-    assert with_lemma("exact Nat.dvd_trans h (Nat.dvd_trans h h)", "Nat.dvd_trans", "Nat.dvd_add") == \
+    assert replace_identifier("exact Nat.dvd_trans h (Nat.dvd_trans h h)", "Nat.dvd_trans", "Nat.dvd_add") == \
         "exact Nat.dvd_add h (Nat.dvd_add h h)"
 
     class Listed:
