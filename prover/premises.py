@@ -33,8 +33,10 @@ from typing import TYPE_CHECKING, Callable, Iterable
 import numpy as np
 
 from lean_prover.lean_env.goals import parse_goals
-from lean_prover.lean_env.lexer import CLOSING_BRACKETS, OPENING_BRACKETS, Token, code_tokens
+from lean_prover.lean_env.lexer import Token, code_tokens
 from lean_prover.lean_env.shared_folder import publish_folder
+from lean_prover.prover.premise_match import (CONCLUSION, EXACT, NONE, Fit, LemmaShape, conclusion, fit, goal_text,
+                                              lemma_application, lemma_shape, top_level)
 
 if TYPE_CHECKING:
     from lean_prover.lean_env.library_index import Premise, PremiseIndex
@@ -143,10 +145,14 @@ def goal_query(state: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Retrieved:
-    """A retrieved premise and its BM25 score."""
+    """A retrieved premise, its BM25 score, and how it fits the goal (:mod:`prover.premise_match`)."""
 
     premise: "Premise"
     score: float
+    fit: Fit = NONE
+
+
+RERANKED = 64  # BM25's best premises that retrieval orders by how they fit the goal
 
 
 class PremiseRetriever:
@@ -169,6 +175,7 @@ class PremiseRetriever:
                 publish_folder(cache_folder, lambda scratch: self._bm25.save(str(scratch)))
         self._modules = np.array([p.module for p in index.premises])
         self._masks: dict[frozenset[str], np.ndarray] = {}
+        self._shapes: dict[int, LemmaShape | None] = {}
         self._lock = threading.Lock()
 
     def mask(self, imports: Iterable[str]) -> np.ndarray:
@@ -180,17 +187,32 @@ class PremiseRetriever:
                 self._masks[key] = np.isin(self._modules, list(visible)).astype(np.float32)
             return self._masks[key]
 
-    def retrieve(self, state: str, k: int = 8, imports: Iterable[str] = ()) -> list[Retrieved]:
-        """The `k` best premises for a goal text, best first (only those with a positive score)."""
+    def retrieve(self, state: str, k: int = 8, imports: Iterable[str] = (),
+                 reranked: int = RERANKED) -> list[Retrieved]:
+        """The `k` best premises for a goal text, best first (only those with a positive score):
+        of BM25's best `reranked` (at least `k`), those that fit the goal best
+        (:func:`prover.premise_match.fit`: closing it, then concluding it, then rewriting it),
+        each fit level in BM25 order; `reranked=0`: BM25's order alone."""
         query = [t for t in goal_query(state) if t in self._bm25.vocab_dict]
         if not query or k <= 0:
             return []
         with self._lock:
             scores = self._bm25.get_scores(query)
         scores = scores * self.mask(imports)
-        top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
-        ranked = sorted(top, key=lambda i: (-scores[i], self.index.premises[i].name))
-        return [Retrieved(self.index.premises[i], float(scores[i])) for i in ranked if scores[i] > 0]
+        pool = min(max(k, reranked), len(scores))
+        top = [i for i in np.argpartition(-scores, pool - 1)[:pool] if scores[i] > 0]
+        goal = goal_text(state) if reranked else None
+        fits = {i: self._fit(int(i), goal) for i in top}
+        ranked = sorted(top, key=lambda i: (-fits[i], -scores[i], self.index.premises[i].name))[:k]
+        return [Retrieved(self.index.premises[i], float(scores[i]), fits[i]) for i in ranked]
+
+    def _fit(self, position: int, goal) -> Fit:
+        if goal is None:
+            return NONE
+        if position not in self._shapes:
+            self._shapes[position] = lemma_shape(self.index.premises[position].statement)
+        shape = self._shapes[position]
+        return NONE if shape is None else fit(shape, goal)
 
 
 class LazyRetriever:
@@ -203,7 +225,8 @@ class LazyRetriever:
         self._failure: Exception | None = None
         self._lock = threading.Lock()
 
-    def retrieve(self, state: str, k: int = 8, imports: Iterable[str] = ()) -> list[Retrieved]:
+    def retrieve(self, state: str, k: int = 8, imports: Iterable[str] = (),
+                 reranked: int = RERANKED) -> list[Retrieved]:
         """The loaded retriever's answer."""
         with self._lock:
             if self._failure is not None:
@@ -214,48 +237,23 @@ class LazyRetriever:
                 except Exception as exc:
                     self._failure = exc
                     raise
-        return self._retriever.retrieve(state, k, imports)
-
-
-def _top_level(tokens: list[Token]) -> list[Token]:
-    """The tokens outside every bracket."""
-    depth, found = 0, []
-    for token in tokens:
-        if token.text in OPENING_BRACKETS or token.kind == "quote_open":
-            depth += 1
-        elif token.text in CLOSING_BRACKETS:
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            found.append(token)
-    return found
-
-
-def conclusion(statement: str) -> str:
-    """The conclusion of a `#check`-style signature (`NAME BINDERS : TYPE` → the text after the
-    first top-level `:`, then after the last top-level `→`, or after the `,` of a leading `∀ …,`)."""
-    top = _top_level(code_tokens(statement))
-    colon = next((t for t in top if t.text == ":"), None)
-    text = statement[colon.end:] if colon is not None else statement
-    top = _top_level(code_tokens(text))
-    cut = 0
-    for token in top:
-        if token.text in ("→", "->") or (token.text == "," and top[0].text == "∀"):
-            cut = token.end
-    return text[cut:].strip()
+        return self._retriever.retrieve(state, k, imports, reranked)
 
 
 def is_rewrite_rule(statement: str) -> bool:
     """True when the conclusion is an equation or an `↔` at the top level."""
-    joined = _symbols(_top_level(code_tokens(conclusion(statement))))
+    joined = _symbols(top_level(code_tokens(conclusion(statement))))
     return any(text == "↔" or (token.kind == "symbol" and text == "=") for token, text in joined)
 
 
-PREMISE_SCORES = {"rw": 0.06, "simp": 0.05, "apply": 0.05, "simp_all": 0.03}
+PREMISE_SCORES = {"exact": 0.3, "concludes": 0.1, "rw": 0.06, "simp": 0.05, "apply": 0.05, "simp_all": 0.03}
 
 
 def premise_tactics(retrieved: list[Retrieved], per_premise: int = 3, combined: int = 3) -> list[tuple[str, float, str]]:
     """Candidate tactics naming the retrieved premises: (tactic, prior score, premise names
-    joined by spaces), best first. Scores are small and fall with the premise's rank."""
+    joined by spaces), best first. Scores are small and fall with the premise's rank; a premise
+    that closes the goal (fit `EXACT`) also gives `exact NAME ARGS` (:func:`lemma_application`)
+    and one whose conclusion is the target gives `apply NAME`, both scored higher."""
     tactics: dict[str, tuple[float, str]] = {}
 
     def add(tactic: str, score: float, names: str) -> None:
@@ -264,6 +262,11 @@ def premise_tactics(retrieved: list[Retrieved], per_premise: int = 3, combined: 
 
     for rank, item in enumerate(retrieved[:per_premise]):
         name, decay = item.premise.name, 1.0 / (1 + rank)
+        application = lemma_application(item.premise.statement) if item.fit == EXACT else None
+        if application is not None:
+            add(f"exact {application}", PREMISE_SCORES["exact"] * decay, name)
+        if item.fit >= CONCLUSION:
+            add(f"apply {name}", PREMISE_SCORES["concludes"] * decay, name)
         if is_rewrite_rule(item.premise.statement):
             add(f"rw [{name}]", PREMISE_SCORES["rw"] * decay, name)
             add(f"simp [{name}]", PREMISE_SCORES["simp"] * decay, name)

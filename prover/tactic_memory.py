@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +48,9 @@ from lean_prover.lean_env.lexer import code_tokens
 from lean_prover.lean_env.suggestions import library_names
 from lean_prover.prover.model_errors import ModelConfigError
 from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, merge, uses_context
+from lean_prover.prover.premise_match import is_value_type, lemma_application
 from lean_prover.prover.premises import goal_query
-from lean_prover.prover.statement import StatementError, parse_statement, replace_identifier
+from lean_prover.prover.statement import replace_identifier
 
 if TYPE_CHECKING:
     from lean_prover.lean_env.library_index import Premise
@@ -59,9 +59,6 @@ if TYPE_CHECKING:
 SCALE = 0.6
 GENERALISED_FACTOR = 0.9  # a generalised tactic ranks just below the tactic as it was
 _GENERALISED_HEADS = ("exact", "apply", "refine")
-_DATA_HEADS = frozenset({"Nat", "Int", "Bool", "List", "Option", "Fin", "BitVec", "Array", "String", "Char", "Prop",
-                         "Type", "Sort", "Rat", "Unit", "Prod", "Sum", "UInt8", "UInt32", "UInt64", "Float"})
-_TYPE_VARIABLE = re.compile(r"^[α-ωA-Z][₀-₉']*$")
 
 
 @dataclass(frozen=True)
@@ -70,15 +67,6 @@ class Remembered:
 
     state: str
     tactic: str
-
-
-def is_value_type(type_text: str) -> bool:
-    """Whether a hypothesis of this type is a value (`n : Nat`, `f : Nat → Nat`, `xs : List α`)
-    rather than a proof (`h : a ∣ b`): its type (the codomain, for a function) is a data type
-    such as `Nat` or `List α`, or a type variable."""
-    codomain = re.split(r"→|->", type_text)[-1].strip().strip("()")
-    head = codomain.split()[0] if codomain.split() else ""
-    return head in _DATA_HEADS or bool(_TYPE_VARIABLE.match(head))
 
 
 def _first_goal(state: str) -> Goal | None:
@@ -112,20 +100,6 @@ def adapted_tactics(tactic: str, remembered_state: str, state: str) -> list[str]
         if general not in proposals:
             proposals.append(general)
     return proposals
-
-
-def lemma_application(statement: str) -> str | None:
-    """A library theorem applied to what Lean can find for each explicit argument of its
-    signature (`NAME BINDERS : TYPE`, as the premise index keeps it): `_` for a value,
-    `(by assumption)` for a proof (`Nat.dvd_add {a b c : Nat} (h₁ : a ∣ b) (h₂ : a ∣ c) : …` →
-    `Nat.dvd_add (by assumption) (by assumption)`); None when the signature cannot be read."""
-    try:
-        signature = parse_statement(f"theorem {statement}")
-    except StatementError:
-        return None
-    arguments = ["_" if is_value_type(binder.type) else "(by assumption)"
-                 for binder in signature.binders if binder.bracket == "(" for _ in binder.names]
-    return " ".join([signature.name, *arguments])
 
 
 def lemma_tactics(tactic: str, generalised: str, lemma: str, retrieved: list["Premise"]) -> list[str]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from lean_prover.lean_env.library_index import Premise, PremiseIndex, build_index, parse_enumeration
-from lean_prover.prover.premises import (TOKENIZER_VERSION, PremiseRetriever, augmented_state, conclusion, goal_query,
+from lean_prover.prover.premise_match import conclusion
+from lean_prover.prover.premises import (TOKENIZER_VERSION, PremiseRetriever, augmented_state, goal_query,
                                          is_rewrite_rule, lean_tokens, premise_tactics, premises_named)
 
 DVD_GOAL = "a b c : Nat\nh : a ∣ b\nh2 : a ∣ c\n⊢ a ∣ b + c"

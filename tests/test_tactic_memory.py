@@ -5,8 +5,7 @@ from __future__ import annotations
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.prover.policy import TacticSuggestion
 from lean_prover.prover.prior import PriorPolicy
-from lean_prover.prover.tactic_memory import (MemoryPolicy, Remembered, TacticMemory, adapted_tactics,
-                                              is_value_type)
+from lean_prover.prover.tactic_memory import MemoryPolicy, Remembered, TacticMemory, adapted_tactics
 from lean_prover.search.config import SearchConfig
 from lean_prover.search.portfolio import FirstPassSettings
 from lean_prover.search.prove import SearchProver
@@ -30,8 +29,6 @@ def test_a_remembered_tactic_is_adapted_to_the_new_states_names():
         "exact Nat.mod_lt _ (by assumption)"]
     assert adapted_tactics("intro x", "⊢ ∀ x : Nat, x = x", "⊢ ∀ y : Nat, y = y") == ["intro x"]
     assert adapted_tactics("cases h", "h : p ∧ q\n⊢ q", "hpq : p ∧ q\n⊢ q") == []  # no lemma: not generalised
-    assert is_value_type("Nat → Nat") and is_value_type("List α") and is_value_type("α")
-    assert not is_value_type("a ∣ b") and not is_value_type("Function.Injective f")
 
 
 def test_the_memory_proposes_what_worked_in_the_most_similar_states():
@@ -81,8 +78,6 @@ def test_a_remembered_shape_is_filled_with_the_lemmas_retrieved_for_the_new_goal
     from types import SimpleNamespace
 
     from lean_prover.prover.statement import replace_identifier
-    from lean_prover.prover.tactic_memory import lemma_application
-
     assert replace_identifier("exact Nat.dvd_trans h (Nat.dvd_trans h h)", "Nat.dvd_trans", "Nat.dvd_add") == \
         "exact Nat.dvd_add h (Nat.dvd_add h h)"
 
@@ -98,10 +93,6 @@ def test_a_remembered_shape_is_filled_with_the_lemmas_retrieved_for_the_new_goal
     assert proposed == ["exact Nat.dvd_add (by assumption) (by assumption)",  # its own explicit arguments
                         "exact Nat.dvd_add_right (by assumption)",
                         "exact Nat.dvd_trans (by assumption) (by assumption)"]
-    assert lemma_application("Nat.add_mul_div_left (x z : Nat) {y : Nat} (H : 0 < y) : (x + y * z) / y = x / y + z") \
-        == "Nat.add_mul_div_left _ _ (by assumption)"
-    assert lemma_application("Function.injective_id {α : Sort u₁} : Function.Injective id") == "Function.injective_id"
-    assert lemma_application("not a signature") is None
 
 
 def test_a_model_config_loads_a_memory_file_and_refuses_a_missing_one(tmp_path):
