@@ -218,10 +218,13 @@ class PremiseRetriever:
 class LazyRetriever:
     """A :class:`PremiseRetriever` built on its first query (building the index can take minutes
     on the embedded Lean; a run whose theorems all fall to the first pass never needs it). A
-    load that failed is not tried again: every later query raises the same error."""
+    load that failed is not tried again: with `on_failure`, the failure is reported there once
+    (one line) and every query answers no premises, so the searches go on without them;
+    without it, every query raises the same error."""
 
-    def __init__(self, load: Callable[[], PremiseRetriever]):
+    def __init__(self, load: Callable[[], PremiseRetriever], on_failure: Callable[[str], None] | None = None):
         self._load, self._retriever = load, None
+        self._on_failure = on_failure
         self._failure: Exception | None = None
         self._lock = threading.Lock()
 
@@ -229,14 +232,17 @@ class LazyRetriever:
                  reranked: int = RERANKED) -> list[Retrieved]:
         """The loaded retriever's answer."""
         with self._lock:
-            if self._failure is not None:
-                raise self._failure
-            if self._retriever is None:
+            if self._failure is None and self._retriever is None:
                 try:
                     self._retriever = self._load()
                 except Exception as exc:
                     self._failure = exc
-                    raise
+                    if self._on_failure is not None:
+                        self._on_failure(f"premise index unavailable ({exc}); searching without premises")
+            if self._failure is not None:
+                if self._on_failure is not None:
+                    return []
+                raise self._failure
         return self._retriever.retrieve(state, k, imports, reranked)
 
 

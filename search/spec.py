@@ -127,14 +127,15 @@ class ProverSpec:
 
     def retriever(self, on_note: Note | None = None) -> "LazyRetriever | None":
         """The premise retriever (None when no premises are asked): the index of `premise_roots`,
-        loaded, or built and cached, on its first query."""
+        loaded, or built and cached, on its first query; with `on_note`, an index that cannot be built
+        is reported there once and the searches go on without premises."""
         if self.candidates.premises <= 0:
             return None
         from lean_prover.lean_env.library_index import load_or_build_index
         from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
 
         return LazyRetriever(lambda: PremiseRetriever(load_or_build_index(
-            self.toolchain, self.premise_roots, progress=on_note or (lambda _message: None))))
+            self.toolchain, self.premise_roots, progress=on_note or (lambda _message: None))), on_failure=on_note)
 
     def planner_model(self) -> "Completer | None":
         """The model of the config's `planner:` section (None without one)."""

@@ -90,3 +90,27 @@ def test_workers_building_the_same_caches_at_once_all_succeed(tmp_path):
     assert answers == ["List.kappa_theta"] * 16
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bm25-v" + str(TOKENIZER_VERSION), "index"]  # no scratch left
     assert len(PremiseIndex.load(folder)) == 64
+
+
+def test_an_index_that_cannot_load_is_reported_once_and_searches_go_on_without_premises():
+    """No Lean: a failed load with `on_failure` is one note and no premises after; without it,
+    every query raises the load's error."""
+    import pytest
+
+    from lean_prover.lean_env.library_index import PremiseIndexError
+    from lean_prover.prover.premises import LazyRetriever
+
+    loads, notes = [], []
+
+    def failing_load():
+        loads.append(1)
+        raise PremiseIndexError("Lean ran out of memory while enumerating the library")
+
+    reported = LazyRetriever(failing_load, on_failure=notes.append)
+    assert reported.retrieve(DVD_GOAL, 3) == [] and reported.retrieve(DVD_GOAL, 3) == []
+    assert len(loads) == 1 and len(notes) == 1 and "out of memory" in notes[0] and "without premises" in notes[0]
+    strict = LazyRetriever(failing_load)
+    for _ in range(2):
+        with pytest.raises(PremiseIndexError):
+            strict.retrieve(DVD_GOAL, 3)
+    assert len(loads) == 2  # not tried again
