@@ -25,10 +25,12 @@ class TacticSuggestion:
 @dataclass(frozen=True)
 class StepContext:
     """Where a state comes from: the theorem's full name and the tactics that led to it (for
-    prompt formats that show them, e.g. InternLM2.5-StepProver's NAME and PROOF_BEFORE)."""
+    prompt formats that show them, e.g. InternLM2.5-StepProver's NAME and PROOF_BEFORE), and the
+    modules its file imports (the library lemmas a tactic there may name)."""
 
     theorem: str = ""
     tactics: tuple[str, ...] = ()
+    imports: tuple[str, ...] = ()
 
     @property
     def proof_before(self) -> str:

@@ -47,7 +47,7 @@ from lean_prover.lean_env.goals import Goal, parse_goals
 from lean_prover.lean_env.lexer import code_tokens
 from lean_prover.lean_env.suggestions import library_names
 from lean_prover.prover.model_errors import ModelConfigError
-from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, merge, uses_context
+from lean_prover.prover.policy import Policy, StepContext, TacticSuggestion, ask, merge
 from lean_prover.prover.premise_match import is_value_type, lemma_application
 from lean_prover.prover.premises import goal_query
 from lean_prover.prover.statement import replace_identifier
@@ -131,11 +131,10 @@ class TacticMemory:
     """Remembered steps and the tactics they propose for a new state (module docstring)."""
 
     def __init__(self, steps: Iterable[Remembered], neighbours: int = 4, min_similarity: float = 0.35,
-                 retriever: "PremiseRetriever | LazyRetriever | None" = None, imports: tuple[str, ...] = (),
-                 lemmas: int = 3):
+                 retriever: "PremiseRetriever | LazyRetriever | None" = None, lemmas: int = 3):
         self.steps = list(steps)
         self.neighbours, self.min_similarity = neighbours, min_similarity
-        self.retriever, self.imports, self.lemmas = retriever, imports, lemmas
+        self.retriever, self.lemmas = retriever, lemmas
         self._tokens = [Counter(goal_query(step.state)) for step in self.steps]
 
     @classmethod
@@ -157,8 +156,9 @@ class TacticMemory:
     def __len__(self) -> int:
         return len(self.steps)
 
-    def propose(self, state: str, k: int) -> list[TacticSuggestion]:
-        """Up to `k` adapted tactics for `state`, best first (source `memory`)."""
+    def propose(self, state: str, k: int, imports: tuple[str, ...] = ()) -> list[TacticSuggestion]:
+        """Up to `k` adapted tactics for `state`, best first (source `memory`); lemmas are
+        retrieved among those a file with these `imports` sees (none: `Init`)."""
         if k <= 0 or not self.steps:
             return []
         query = Counter(goal_query(state))
@@ -180,7 +180,7 @@ class TacticMemory:
             if not filled:
                 continue
             if retrieved is None:
-                retrieved = [r.premise for r in self.retriever.retrieve(state, self.lemmas, self.imports)]
+                retrieved = [r.premise for r in self.retriever.retrieve(state, self.lemmas, imports)]
             for rank, tactic in enumerate(lemma_tactics(step.tactic, adapted[-1], named[0], retrieved)):
                 best[tactic] = max(best.get(tactic, 0.0), SCALE * score * GENERALISED_FACTOR / (1 + rank))
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
@@ -189,18 +189,22 @@ class TacticMemory:
 
 
 class MemoryPolicy:
-    """A step policy with up to `extra` tactic-memory proposals added to its own `k`."""
+    """A step policy with up to `extra` tactic-memory proposals added to its own `k`; the step
+    contexts (passed on to the wrapped policy when it uses them) give the imports that decide
+    which lemmas the memory may name."""
+
+    uses_context = True
 
     def __init__(self, policy: Policy, memory: TacticMemory, extra: int = 3):
         self.policy, self.memory, self.extra = policy, memory, extra
-        self.uses_context = uses_context(policy)
 
     def suggest(self, states: list[str], k: int,
                 contexts: Sequence[StepContext] | None = None) -> list[list[TacticSuggestion]]:
         """The wrapped policy's `k` suggestions and the memory's new ones, best first."""
         answers = ask(self.policy, states, k, contexts)
-        return [self._merged(answer, self.memory.propose(state, self.extra + len(answer)))
-                for state, answer in zip(states, answers)]
+        imported = [c.imports for c in contexts] if contexts is not None else [()] * len(states)
+        return [self._merged(answer, self.memory.propose(state, self.extra + len(answer), imports))
+                for state, answer, imports in zip(states, answers, imported)]
 
     def _merged(self, answer: list[TacticSuggestion], remembered: list[TacticSuggestion]) -> list[TacticSuggestion]:
         """The policy's suggestions (a remembered tactic among them keeps the better score) and

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from lean_prover.lean_env.dojo import Dojo, LeanError, ProofFinished, TacticState
-from lean_prover.lean_env.source import find_declarations
+from lean_prover.lean_env.source import find_declarations, imports
 from lean_prover.search.types import Outcome
 
 
 class DojoProbeEnv:
     """Probes tactics through an open :class:`Dojo`; each `probe` is one Lean round trip.
-    `theorem_name` is the theorem's name as its statement declares it (for prompts that show it)."""
+    `theorem_name` is the theorem's name as its statement declares it (for prompts that show it),
+    `imports` the modules its file imports."""
 
     def __init__(self, dojo: Dojo, initial_state: TacticState):
         self.dojo = dojo
         self.initial = _outcome(initial_state)
         declared = [d.name for d in find_declarations(dojo.theorem.statement) if d.name]
         self.theorem_name = declared[0] if declared else dojo.theorem.name
+        self.imports = tuple(imports(dojo.theorem.context))
 
     def root(self) -> Outcome:
         """The theorem's initial state."""

@@ -102,8 +102,7 @@ class ProverSpec:
         policy = load_policy(models.policy if self.mode == "step" else ModelConfig())
         retriever = self.retriever(on_note)
         if isinstance(policy, MemoryPolicy) and retriever is not None:
-            # remembered tactics' shapes get this goal's lemmas, from every module of the index
-            policy.memory.retriever, policy.memory.imports = retriever, tuple(self.premise_roots)
+            policy.memory.retriever = retriever  # remembered tactics' shapes get this goal's lemmas
         return SearchProver(self.toolchain, policy, self.config, critic,
                             open_cache(self.cache_path), progress=progress,
                             tactic_timeout_s=self.tactic_timeout_s,

@@ -92,9 +92,9 @@ class SearchTree:
 
 
 def step_contexts(policy: Policy, env: ProbeEnv, nodes: list[Node]) -> list[StepContext] | None:
-    """What a policy that shows more than the state sees of each node (the theorem's name and the
-    tactic path to the node), or None for a policy that does not use it."""
+    """What a policy that sees more than the state sees of each node (the theorem's name, the
+    tactic path to the node, its file's imports), or None for a policy that does not use it."""
     if not uses_context(policy):
         return None
-    name = getattr(env, "theorem_name", "")
-    return [StepContext(name, tuple(node.tactics())) for node in nodes]
+    name, imported = getattr(env, "theorem_name", ""), tuple(getattr(env, "imports", ()))
+    return [StepContext(name, tuple(node.tactics()), imported) for node in nodes]

@@ -109,3 +109,27 @@ def test_a_model_config_loads_a_memory_file_and_refuses_a_missing_one(tmp_path):
     assert "exact Nat.dvd_add (by assumption) (by assumption)" in [s.tactic for s in suggestions]
     with pytest.raises(ModelConfigError, match="tactic memory .*missing.jsonl"):
         load_policy({"backend": "rules", "tactic_memory": str(tmp_path / "missing.jsonl")})
+
+
+def test_the_memory_names_only_lemmas_the_theorems_file_imports():
+    """No Lean: the step contexts' imports reach the retriever the memory fills shapes with, and
+    a wrapped policy that does not use contexts is still asked without them."""
+    from lean_prover.prover.policy import StepContext
+
+    asked = []
+
+    class Recording:
+        def retrieve(self, state, k, imports=()):
+            asked.append(tuple(imports))
+            return []
+
+    class ContextFree:
+        def suggest(self, states, k):
+            return [[TacticSuggestion("omega", -1.0)] for _ in states]
+
+    policy = MemoryPolicy(ContextFree(), TacticMemory([DVD_TRANS], retriever=Recording()))
+    state = "x y z : Nat\nhy : x ∣ y\nhz : x ∣ z\n⊢ x ∣ y + z"
+    policy.suggest([state, state], 1, contexts=[StepContext("t", (), ("Std.Data.HashMap",)), StepContext("u")])
+    assert asked == [("Std.Data.HashMap",), ()]
+    policy.suggest([state], 1)  # no contexts: a file without imports (Init)
+    assert asked[-1] == ()

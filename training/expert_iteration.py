@@ -351,11 +351,8 @@ class ExpertIteration:
     def _memory(self, index: int) -> TacticMemory:
         """Round `index`'s tactic memory: its training data (seed steps and the kept steps of
         rounds 1 … `index`), with the run's premise retriever to put the lemmas a new goal needs
-        into remembered tactics' shapes."""
-        # a suite of core Lean sees Init; a --project run's premise roots are its modules and Mathlib
-        imports = () if self.config.premise_roots == DEFAULT_ROOTS else self.config.premise_roots
-        return TacticMemory((Remembered(s.state, s.tactic) for s in self._data(index)), retriever=self._retriever,
-                            imports=imports)
+        (among those its file imports) into remembered tactics' shapes."""
+        return TacticMemory((Remembered(s.state, s.tactic) for s in self._data(index)), retriever=self._retriever)
 
     @property
     def _collect(self) -> SearchConfig:
