@@ -44,12 +44,11 @@ def test_a_lemma_fits_a_goal_it_closes_concludes_or_rewrites():
     assert goal_text("no goal here") is None
 
 
-def test_fitting_lemmas_come_first_and_close_the_goal_in_real_lean(toolchain):
+def test_fitting_lemmas_come_first_and_close_the_goal_in_real_lean(toolchain, nat_premise_index):
     """Real Lean, a real premise index: among the gcd lemmas BM25 does not rank `Nat.gcd_eq_left`
     first for `Nat.gcd a b = a`; ordered by fit it is first, the premise candidates hold `exact
     Nat.gcd_eq_left (by assumption)`, and a search with one retrieved premise and the prior
     proves the theorem with a proof that names the lemma."""
-    from lean_prover.lean_env.library_index import build_index
     from lean_prover.prover.premises import PremiseRetriever, premise_tactics
     from lean_prover.prover.prior import PriorPolicy
     from lean_prover.search.candidates import CandidateSettings
@@ -57,8 +56,7 @@ def test_fitting_lemmas_come_first_and_close_the_goal_in_real_lean(toolchain):
     from lean_prover.search.prove import SearchProver
     from lean_prover.search.types import Budget
 
-    index = build_index(toolchain, roots=("Init",), only=("Init.Data.Nat.Gcd", "Init.Data.Nat.Dvd", "Init.Prelude"))
-    retriever = PremiseRetriever(index)
+    retriever = PremiseRetriever(nat_premise_index)
     state = "a b : Nat\nh : a ∣ b\n⊢ a.gcd b = a"
     assert retriever.retrieve(state, 1, reranked=0)[0].premise.name != "Nat.gcd_eq_left"
     [best] = retriever.retrieve(state, 1)

@@ -51,14 +51,13 @@ def test_the_memory_proposes_what_worked_in_the_most_similar_states():
     assert len(merged) == 4 and tactics[2] == "exact Nat.dvd_add (by assumption) (by assumption)"
 
 
-def test_a_goal_needing_a_lemma_no_step_names_is_proved_with_a_remembered_shape(toolchain):
+def test_a_goal_needing_a_lemma_no_step_names_is_proved_with_a_remembered_shape(toolchain, nat_premise_index):
     """Real Lean and a real premise index: the prior alone does not prove `x ∣ y + z` at this
     budget; a memory that knows only `exact Nat.dvd_trans h1 h2` (on `a ∣ c`) gives the shape,
     retrieval the lemma, and the written proof names `Nat.dvd_add` (not a suggestion tactic)."""
-    from lean_prover.lean_env.library_index import build_index
     from lean_prover.prover.premises import PremiseRetriever
 
-    index = build_index(toolchain, roots=("Init",), only=("Init.Data.Nat.Dvd", "Init.Data.Nat.Basic", "Init.Prelude"))
+    index = nat_premise_index
     theorem = Theorem.from_statement("theorem dvd_sum_of_dvd (x y z : Nat) (hy : x ∣ y) (hz : x ∣ z) : x ∣ y + z")
     config = SearchConfig(width=1, budget=Budget(3, 2, 900.0))
     bare = SearchProver(toolchain, PriorPolicy(), config, tactic_timeout_s=900, first_pass=FirstPassSettings())
