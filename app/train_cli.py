@@ -31,7 +31,7 @@ from lean_prover.prover.suite import SuiteError
 from lean_prover.search.config import Algorithm, SearchConfig
 from lean_prover.search.runs import RunStateError
 from lean_prover.search.types import Budget
-from lean_prover.training.expert_iteration import EvalKnowledge
+from lean_prover.training.expert_iteration import EvalKnowledge, PoolLemmas
 from lean_prover.training.step_formats import StepFormat
 
 
@@ -104,6 +104,8 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
                                             "(default: all of them in round 1)")
     pool_per_round: int = option(0, metavar="M", help="new statements a round besides the suite's: library lemmas "
                                  "from the premise index restated, and synthetic arithmetic and logic")
+    pool_lemmas: PoolLemmas = option("related", help="which library lemmas the pool restates: those retrieval finds "
+                                     "nearest the training statements (related) or a pseudo-random sample (sampled)")
     first_pass: bool = option(False, negatable=True, help="try Lean's one-shot automation on every problem before "
                               "its search, in one shared Lean run")
     suggest: str = option("none", metavar="TACTICS", help="Lean suggestion tactics whose concrete tactics become "
@@ -193,7 +195,7 @@ def cmd_expert_iteration(options: ExpertIterationOptions) -> int:
         eval_split=None if options.eval_split == "none" else options.eval_split, limit=options.limit,
         eval_limit=options.eval_limit, rounds=options.rounds, search=options.search_config(),
         collect_search=options.collect_config(), problems_per_round=options.problems_per_round,
-        pool_per_round=options.pool_per_round, first_pass=options.first_pass,
+        pool_per_round=options.pool_per_round, pool_lemmas=options.pool_lemmas, first_pass=options.first_pass,
         candidates=options.candidate_settings(), eval_first_pass=eval_first_pass,
         eval_candidates=eval_candidates, premise_roots=project_roots(options.project),
         tactic_memory=options.tactic_memory, concurrency=options.concurrency,

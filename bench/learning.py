@@ -47,7 +47,7 @@ from lean_prover.search.config import SearchConfig  # noqa: E402
 from lean_prover.search.types import Budget  # noqa: E402
 from lean_prover.app.train_cli import print_event  # noqa: E402
 from lean_prover.training.expert_iteration import (EvalKnowledge, ExpertIteration,  # noqa: E402
-                                                   ExpertIterationConfig, eval_knowledge)
+                                                   ExpertIterationConfig, PoolLemmas, eval_knowledge)
 from lean_prover.training.sft import SFTSettings  # noqa: E402
 
 
@@ -119,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                              "automation only (first-pass: the lemmas a policy names by itself), or none")
     parser.add_argument("--pool-per-round", type=int, default=0,
                         help="new pool statements a round (library lemmas restated, synthetic families)")
+    parser.add_argument("--pool-lemmas", choices=typing.get_args(PoolLemmas), default="related",
+                        help="library lemmas the pool restates: nearest the training statements, or sampled")
     parser.add_argument("--tactic-memory", type=int, default=3,
                         help="tactics per state a trained round's policy adds from similar training steps (0: none)")
     parser.add_argument("--eval-limit", type=int, default=40, help="held-out problems (core test)")
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         suite=str(suite), split="dev", eval_split="test", limit=args.rounds * args.problems_per_round,
         eval_limit=args.eval_limit, rounds=args.rounds, search=search,
         collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call),
-        problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round,
+        problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round, pool_lemmas=args.pool_lemmas,
         first_pass=args.lean, candidates=full if args.lean else CandidateSettings(),
         eval_first_pass=eval_first_pass, eval_candidates=eval_candidates, tactic_memory=args.tactic_memory,
         concurrency=args.concurrency, retrain_every=args.retrain_every,

@@ -19,18 +19,8 @@ import json
 from lean_prover.lean_env.library_index import load_or_build_index
 from lean_prover.lean_env.toolchain import resolve_toolchain
 from lean_prover.prover.premises import RERANKED, PremiseRetriever, premises_named
-from lean_prover.prover.statement import StatementError, parse_statement
+from lean_prover.prover.statement import StatementError, goal_text, parse_statement
 from lean_prover.prover.suite import load_suite
-
-
-def statement_goal(statement: str) -> str | None:
-    """A theorem statement as the goal Lean shows at its start (binders as hypotheses)."""
-    try:
-        parsed = parse_statement(statement)
-    except StatementError:
-        return None
-    lines = [f"{' '.join(b.names)} : {b.type}" for b in parsed.binders if b.names and b.bracket != "["]
-    return "\n".join([*lines, f"⊢ {parsed.target}"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,9 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     retriever = PremiseRetriever(load_or_build_index(resolve_toolchain()))
     ranks: dict[str, list[int | None]] = {"bm25": [], "bm25+fit": []}
     for problem in load_suite("core", split=args.split):
-        goal = statement_goal(problem.statement)
+        try:
+            goal = goal_text(parse_statement(problem.statement))
+        except StatementError:
+            continue
         wanted = premises_named(problem.reference_proof or "", retriever.index)
-        if goal is None or not wanted:
+        if not wanted:
             continue
         for label, reranked in (("bm25", 0), ("bm25+fit", RERANKED)):
             found = [r.premise.name for r in retriever.retrieve(goal, RERANKED, ("Init",), reranked=reranked)]

@@ -7,8 +7,9 @@ names of a leading `∀ …,` are variables, `C` is its conclusion, and its hypo
 proof binders (`(h : a ∣ b)`, not values such as `(n : Nat)`) and the `→` premises.
 
 :func:`fit` says how a lemma fits the first goal of a state, on Lean's tokens
-(:mod:`lean_env.lexer`; a name `x.f` whose head is a variable or a local is read as `x` and
-`.f`: Lean prints field notation the same way in lemmas and goals):
+(:mod:`lean_env.lexer`; field notation `x.f y` on a variable or a local whose type is in
+namespace `T` is read as `T.f x y`, so a lemma Lean prints as `m.gcd n` fits a statement
+written `Nat.gcd a b`):
 
 - ``EXACT``: the conclusion matches the target and every hypothesis, instantiated, matches a
   local hypothesis (`exact NAME (by assumption) …` closes the goal);
@@ -153,13 +154,31 @@ def lemma_application(statement: str) -> str | None:
     return " ".join([parsed.name, *arguments])
 
 
-def _words(text: str, variables: frozenset[str]) -> tuple[str, ...]:
-    """Lean's tokens of `text` as strings, `x.f` split into `x` and `.f` when `x` is a variable."""
+def type_head(type_text: str) -> str:
+    """The namespace a value of this type takes field notation from (`List α` → `List`), or ""
+    for a type variable, a function type or a `Prop`."""
+    words = type_text.split()
+    if not words or any(arrow in type_text for arrow in ("→", "->")) or not words[0][:1].isascii() \
+            or not words[0][:1].isupper() or words[0] in ("Prop", "Type", "Sort"):
+        return ""
+    return words[0].strip("()")
+
+
+def _words(text: str, variables: dict[str, str]) -> tuple[str, ...]:
+    """Lean's tokens of `text` as strings; field notation on a variable `x.f`, when the namespace
+    `T` of x's type is known, is written as the application `T.f x` (so `m.gcd n` and `Nat.gcd m
+    n` are the same words), else as `x` and `.f`."""
     words: list[str] = []
     for token in code_tokens(text):
         if token.kind == "ident":
             head, dot, rest = token.value.partition(".")
-            words += [head, f".{rest}"] if dot and head in variables else [token.value]
+            if dot and head in variables:
+                namespace = variables[head]
+                field, _, more = rest.partition(".")
+                words += [f"{namespace}.{field}", head] if namespace else [head, f".{field}"]
+                words += [f".{more}"] if more else []
+            else:
+                words.append(token.value)
         else:
             words.append(token.text)
     return tuple(words)
@@ -182,10 +201,12 @@ def lemma_shape(statement: str) -> LemmaShape | None:
     if parsed is None:
         return None
     bound, premises, final = premises_and_conclusion(parsed.target)
-    variables = frozenset(bound) | frozenset(n for b in parsed.binders for n in b.names)
+    typed = {n: type_head(b.type) for b in parsed.binders for n in b.names}
+    variables = frozenset(bound) | frozenset(typed)
+    namespaces = {**{n: "" for n in bound}, **typed}
     proofs = [b.type for b in parsed.binders if b.bracket in ("(", "{", "⦃") and not is_value_type(b.type)
               for _ in b.names]
-    words = _words(final, variables)
+    words = _words(final, namespaces)
     side = None
     depth = 0
     for index, word in enumerate(words):
@@ -199,7 +220,7 @@ def lemma_shape(statement: str) -> LemmaShape | None:
                    for w in left) >= 2:
                 side = left
             break
-    return LemmaShape(variables, words, tuple(_words(p, variables) for p in proofs + premises), side)
+    return LemmaShape(variables, words, tuple(_words(p, namespaces) for p in proofs + premises), side)
 
 
 def _group_end(text: tuple[str, ...], start: int) -> int:
@@ -302,24 +323,24 @@ def _could_match(pattern: tuple[str, ...], variables: frozenset[str], text: tupl
 
 
 @dataclass(frozen=True)
-class GoalText:
+class GoalWords:
     """A goal's target and hypothesis types as word sequences (locals split off field names)."""
 
     target: tuple[str, ...]
     hypotheses: tuple[tuple[str, ...], ...]
 
 
-def goal_text(state: str) -> GoalText | None:
-    """The first goal of a state as :class:`GoalText`, or None when the state has no goal."""
+def goal_words(state: str) -> GoalWords | None:
+    """The first goal of a state as :class:`GoalWords`, or None when the state has no goal."""
     goals = parse_goals(state)
     if not goals:
         return None
     goal: Goal = goals[0]
-    local = frozenset(goal.names)
-    return GoalText(_words(goal.target, local), tuple(_words(h.type, local) for h in goal.hypotheses))
+    local = {name: type_head(h.type) for h in goal.hypotheses for name in h.names}
+    return GoalWords(_words(goal.target, local), tuple(_words(h.type, local) for h in goal.hypotheses))
 
 
-def fit(shape: LemmaShape, goal: GoalText) -> Fit:
+def fit(shape: LemmaShape, goal: GoalWords) -> Fit:
     """How the lemma fits the goal (module docstring)."""
     budget = [_MAX_STEPS]
     if _could_match(shape.conclusion, shape.variables, goal.target):

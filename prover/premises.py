@@ -35,7 +35,7 @@ import numpy as np
 from lean_prover.lean_env.goals import parse_goals
 from lean_prover.lean_env.lexer import Token, code_tokens
 from lean_prover.lean_env.shared_folder import publish_folder
-from lean_prover.prover.premise_match import (CONCLUSION, EXACT, NONE, Fit, LemmaShape, conclusion, fit, goal_text,
+from lean_prover.prover.premise_match import (CONCLUSION, EXACT, NONE, Fit, LemmaShape, conclusion, fit, goal_words,
                                               lemma_application, lemma_shape, top_level)
 
 if TYPE_CHECKING:
@@ -201,7 +201,7 @@ class PremiseRetriever:
         scores = scores * self.mask(imports)
         pool = min(max(k, reranked), len(scores))
         top = [i for i in np.argpartition(-scores, pool - 1)[:pool] if scores[i] > 0]
-        goal = goal_text(state) if reranked else None
+        goal = goal_words(state) if reranked else None
         fits = {i: self._fit(int(i), goal) for i in top}
         ranked = sorted(top, key=lambda i: (-fits[i], -scores[i], self.index.premises[i].name))[:k]
         return [Retrieved(self.index.premises[i], float(scores[i]), fits[i]) for i in ranked]

@@ -37,3 +37,21 @@ def test_pool_takes_new_library_lemmas_each_round():
     every = {n for names in rounds for n in names} | set(index_lemma_names(premises, 4, 10))
     assert "Std.HashMap.long" not in every and "Nat.unreadable" not in every and "and_comm'" in every
     assert index_lemma_names(premises, 1, 10) == rounds[0]  # deterministic
+
+
+def test_related_pool_lemmas_are_those_retrieval_finds_for_the_training_statements(nat_premise_index):
+    """A real premise index: for training statements about gcd and divisibility the pool's first
+    lemmas are the ones that close such goals, each round's slice is new, and only lemmas the
+    pool may restate are taken."""
+    from lean_prover.prover.premises import PremiseRetriever
+    from lean_prover.training.curriculum import related_lemma_names
+
+    retriever = PremiseRetriever(nat_premise_index)
+    statements = ["theorem a (x y : Nat) (h : x ∣ y) : Nat.gcd x y = x",
+                  "theorem b (x y : Nat) (h1 : x ∣ y) (h2 : y ∣ x) : x = y",
+                  "theorem broken (x : Nat) : ("]  # does not parse: skipped
+    first, second = (related_lemma_names(retriever, statements, r, 3) for r in (1, 2))
+    assert {"Nat.gcd_eq_left", "Nat.dvd_antisymm"} <= set(first)  # they close a training goal: first
+    assert len(first) == len(second) == 3 and not set(first) & set(second)
+    assert all(nat_premise_index.get(name).module.startswith("Init.") for name in first + second)
+    assert related_lemma_names(retriever, statements, 1, 3) == first  # deterministic

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lean_prover.lean_env.theorem import Theorem
-from lean_prover.prover.premise_match import (CONCLUSION, EXACT, NONE, REWRITE, conclusion, fit, goal_text,
+from lean_prover.prover.premise_match import (CONCLUSION, EXACT, NONE, REWRITE, conclusion, fit, goal_words,
                                               is_value_type, lemma_application, lemma_shape,
                                               premises_and_conclusion)
 
@@ -13,7 +13,7 @@ ADD_MUL_DIV_LEFT = "Nat.add_mul_div_left (x z : Nat) {y : Nat} (H : 0 < y) : (x 
 
 
 def fits(statement: str, state: str) -> int:
-    return fit(lemma_shape(statement), goal_text(state))
+    return fit(lemma_shape(statement), goal_words(state))
 
 
 def test_signatures_are_read_as_premises_conclusion_and_application():
@@ -30,6 +30,7 @@ def test_signatures_are_read_as_premises_conclusion_and_application():
 
 def test_a_lemma_fits_a_goal_it_closes_concludes_or_rewrites():
     assert fits(GCD_EQ_LEFT, "a b : Nat\nh : a ∣ b\n⊢ a.gcd b = a") == EXACT  # field notation on both sides
+    assert fits(GCD_EQ_LEFT, "a b : Nat\nh : a ∣ b\n⊢ Nat.gcd a b = a") == EXACT  # as a statement writes it
     assert fits(GCD_EQ_LEFT, "a b : Nat\n⊢ a.gcd b = a") == CONCLUSION  # its hypothesis is not a local
     assert fits(GCD_EQ_LEFT, "a b : Nat\nh : a ∣ b\n⊢ a.gcd b = b") == NONE  # `m` must match the same text twice
     assert fits(DVD_ANTISYMM, "a b : Nat\nh1 : a ∣ b\nh2 : b ∣ a\n⊢ a = b") == EXACT
@@ -41,7 +42,7 @@ def test_a_lemma_fits_a_goal_it_closes_concludes_or_rewrites():
     length_append = "List.length_append.{u} {α : Type u} {as bs : List α} : (as ++ bs).length = as.length + bs.length"
     assert fits(length_append, "xs ys : List Nat\n⊢ (xs ++ ys).length + 0 = ys.length + xs.length") == REWRITE
     assert fits(add_comm, "a b : Nat\n⊢ (a + b) * 2 = 0") == NONE  # `n + m` is too general to count as a rewrite
-    assert goal_text("no goal here") is None
+    assert goal_words("no goal here") is None
 
 
 def test_fitting_lemmas_come_first_and_close_the_goal_in_real_lean(toolchain, nat_premise_index):

@@ -180,7 +180,7 @@ def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
 
     data = {k: v for k, v in config.to_dict().items()
             if k not in ("rounds", "concurrency", "lean_processes", "pool_per_round", "first_pass", "candidates",
-                         "eval_first_pass", "eval_candidates", "premise_roots")}
+                         "eval_first_pass", "eval_candidates", "premise_roots", "pool_lemmas")}
     data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
     data["generation"].pop("tactic_memory")  # a model config field added later, counted when set
     assert config.fingerprint() == hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -189,6 +189,13 @@ def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
                     dict(premise_roots=("Init", "Std", "Lean", "Mathlib")), dict(tactic_memory=0),
                     dict(generation=ModelConfig(backend="hf", num_samples=16, tactic_memory="m.jsonl"))):
         assert dataclasses.replace(config, **changed).fingerprint() != config.fingerprint(), changed
+    # the pool's lemma choice counts only with a pool; "sampled" is what pools were before the choice
+    pooled = dataclasses.replace(config, pool_per_round=4)
+    assert dataclasses.replace(config, pool_lemmas="sampled").fingerprint() == config.fingerprint()
+    assert dataclasses.replace(pooled, pool_lemmas="sampled").fingerprint() != pooled.fingerprint()
+    before_the_choice = {**data, "pool_per_round": 4}
+    assert dataclasses.replace(pooled, pool_lemmas="sampled").fingerprint() == hashlib.sha256(
+        json.dumps(before_the_choice, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 # -- SFT ----------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from lean_prover.lean_env.process import run_lean_file
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.verify import CheckOptions, check_file
-from lean_prover.prover.statement import StatementError, parse_statement, replace_identifier
+from lean_prover.prover.statement import StatementError, goal_text, parse_statement, replace_identifier
 from lean_prover.prover.suite import Problem
 
 LIBRARY_LEMMAS: tuple[str, ...] = (
@@ -192,18 +192,50 @@ def library_candidates(toolchain: Toolchain, names: tuple[str, ...] = LIBRARY_LE
 POOL_NAMESPACES = ("Nat", "Int", "List", "Bool", "Option")
 
 
+def _poolable(premise, max_chars: int) -> bool:
+    """A premise the pool may restate: a short `Init` statement about `Nat`, `Int`, `List`,
+    `Bool`, `Option` or logic (no namespace) that Lean prints in a form that reads back."""
+    return (premise.module.startswith("Init.") and len(premise.statement) <= max_chars
+            and not any(bad in premise.statement for bad in _UNREADABLE)
+            and (premise.name.split(".")[0] in POOL_NAMESPACES or "." not in premise.name))
+
+
 def index_lemma_names(premises, round_index: int, count: int, max_chars: int = 90) -> tuple[str, ...]:
     """`count` library lemmas for round `round_index` of a growing pool, from a premise index's
-    premises (:mod:`lean_env.library_index`): short `Init` statements about `Nat`, `Int`, `List`,
-    `Bool`, `Option` or logic (no namespace), in a fixed pseudo-random order (sha256 of the name),
-    round r taking the r-th slice, so that every round brings names no earlier round used."""
-    eligible = sorted((p.name for p in premises
-                       if p.module.startswith("Init.") and len(p.statement) <= max_chars
-                       and not any(bad in p.statement for bad in _UNREADABLE)
-                       and (p.name.split(".")[0] in POOL_NAMESPACES or "." not in p.name)),
+    premises (:mod:`lean_env.library_index`; :func:`_poolable` ones), in a fixed pseudo-random
+    order (sha256 of the name), round r taking the r-th slice, so that every round brings names
+    no earlier round used."""
+    eligible = sorted((p.name for p in premises if _poolable(p, max_chars)),
                       key=lambda name: hashlib.sha256(name.encode()).hexdigest())
     start = (round_index - 1) * count
     return tuple(eligible[start:start + count])
+
+
+def related_lemma_names(retriever, statements: list[str], round_index: int, count: int, per_goal: int = 16,
+                        max_chars: int = 90) -> tuple[str, ...]:
+    """`count` library lemmas for round `round_index` of a growing pool, those nearest the
+    training statements: each statement's goal asks the premise retriever
+    (:class:`prover.premises.PremiseRetriever`, modules a file without imports sees) for its
+    `per_goal` best; the :func:`_poolable` ones are ordered by the best fit they have to some goal
+    (closing it, concluding it, rewriting it), then by their reciprocal ranks summed over the
+    goals, then by name; round r takes the r-th slice. So the pool restates the lemmas the
+    training problems' families need, not a random sample of thousands."""
+    best_fit: dict[str, int] = {}
+    fused: dict[str, float] = {}
+    for statement in statements:
+        try:
+            goal = goal_text(parse_statement(statement))
+        except StatementError:
+            continue
+        for rank, found in enumerate(retriever.retrieve(goal, per_goal)):
+            if not _poolable(found.premise, max_chars):
+                continue
+            name = found.premise.name
+            best_fit[name] = max(best_fit.get(name, 0), found.fit)
+            fused[name] = fused.get(name, 0.0) + 1.0 / (1 + rank)
+    ordered = sorted(fused, key=lambda name: (-best_fit[name], -fused[name], name))
+    start = (round_index - 1) * count
+    return tuple(ordered[start:start + count])
 
 
 def arithmetic_candidates(count: int, seed: int = 0) -> list[Candidate]:

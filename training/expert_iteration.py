@@ -10,7 +10,9 @@ Each round r = 1 … R:
    the earlier rounds' unsolved ones), so every round brings new problems; with
    `pool_per_round` = M, each round also adds M new statements of its own (`round_R/pool.jsonl`,
    :func:`training.curriculum.build_pool`: half library lemmas from the premise index restated
-   under hidden names — a fresh slice each round — and a quarter each of synthetic arithmetic and
+   under hidden names — a fresh slice each round, of the lemmas retrieval finds nearest the
+   training statements (`pool_lemmas="related"`, :func:`training.curriculum.related_lemma_names`)
+   or of all of them in a pseudo-random order (`"sampled"`) — and a quarter each of synthetic arithmetic and
    logic with the round as seed; all checked by Lean, none overlapping `core`); with
    `first_pass` and `candidates` every search (collection and evaluation alike) starts with
    one-shot automation and gets Lean's suggestions and retrieved premises as candidates, so the
@@ -88,6 +90,11 @@ from lean_prover.training.sft import SFTResult, SFTSettings, train_sft, train_sf
 Event = Callable[[str, dict], None]
 
 
+PoolLemmas = Literal["related", "sampled"]
+"""Which library lemmas a round's pool restates: those nearest the training statements, or a
+pseudo-random sample of all eligible ones."""
+
+
 @dataclass(frozen=True)
 class ExpertIterationConfig:
     """Settings of an expert-iteration run (see the module docstring)."""
@@ -114,6 +121,7 @@ class ExpertIterationConfig:
     concurrency: int = 1  # searches at once, sharing Lean runs (lean_env.batching); results are unchanged
     lean_processes: int = 2  # Lean processes at once when concurrency > 1
     pool_per_round: int = 0  # new pool statements a round: library lemmas restated and synthetic families
+    pool_lemmas: PoolLemmas = "related"  # which library lemmas the pool restates (module docstring)
     first_pass: bool = False  # one-shot automation before each search (search.portfolio)
     candidates: CandidateSettings = field(default_factory=CandidateSettings)  # Lean's suggestions, premises
     eval_first_pass: bool | None = None  # the held-out evaluation's first pass (None: as `first_pass`)
@@ -132,6 +140,8 @@ class ExpertIterationConfig:
                        "tactic_memory": 0}
         data = {k: v for k, v in self.to_dict().items() if k not in ("rounds", "concurrency", "lean_processes")
                 and not (k in added_later and v == added_later[k])}
+        if self.pool_per_round <= 0 or self.pool_lemmas == "sampled":  # no pool, or the pool before the choice
+            data.pop("pool_lemmas")
         data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
         if not data["generation"].get("tactic_memory"):  # a model config field added later
             data["generation"].pop("tactic_memory", None)
@@ -374,10 +384,14 @@ class ExpertIteration:
             return []
         path = self.out / f"round_{index}" / "pool.jsonl"
         if not path.is_file():
-            from lean_prover.training.curriculum import build_pool, index_lemma_names
+            from lean_prover.training.curriculum import build_pool, index_lemma_names, related_lemma_names
 
-            premises = load_or_build_index(self.toolchain, self.config.premise_roots).premises
-            names = index_lemma_names(premises, index, count - 2 * (count // 4))
+            lemmas = count - 2 * (count // 4)
+            if self.config.pool_lemmas == "related":
+                names = related_lemma_names(self._retriever, [p.statement for p in self.train], index, lemmas)
+            else:
+                names = index_lemma_names(load_or_build_index(self.toolchain, self.config.premise_roots).premises,
+                                          index, lemmas)
             report = build_pool(self.toolchain, path, arithmetic=count // 4, logic=count // 4, seed=index,
                                 names=names)
             self.on_event("pool", {"round": index, **report.to_dict()})
