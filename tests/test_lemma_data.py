@@ -55,3 +55,5 @@ def test_related_pool_lemmas_are_those_retrieval_finds_for_the_training_statemen
     assert len(first) == len(second) == 3 and not set(first) & set(second)
     assert all(nat_premise_index.get(name).module.startswith("Init.") for name in first + second)
     assert related_lemma_names(retriever, statements, 1, 3) == first  # deterministic
+    skipping = related_lemma_names(retriever, statements, 1, 3, skip={"Nat.gcd_eq_left"})  # a benchmark restates it
+    assert "Nat.gcd_eq_left" not in skipping and len(skipping) == 3 and "Nat.dvd_antisymm" in skipping

@@ -41,6 +41,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from itertools import product
 from pathlib import Path
+from typing import Iterable
 
 from lean_prover.lean_env.limits import FILE_CHECK_TIMEOUT_S
 from lean_prover.lean_env.process import run_lean_file
@@ -211,15 +212,18 @@ def index_lemma_names(premises, round_index: int, count: int, max_chars: int = 9
     return tuple(eligible[start:start + count])
 
 
-def related_lemma_names(retriever, statements: list[str], round_index: int, count: int, per_goal: int = 16,
-                        max_chars: int = 90) -> tuple[str, ...]:
+def related_lemma_names(retriever, statements: list[str], round_index: int, count: int, skip: Iterable[str] = (),
+                        per_goal: int = 16, max_chars: int = 90) -> tuple[str, ...]:
     """`count` library lemmas for round `round_index` of a growing pool, those nearest the
     training statements: each statement's goal asks the premise retriever
     (:class:`prover.premises.PremiseRetriever`, modules a file without imports sees) for its
     `per_goal` best; the :func:`_poolable` ones are ordered by the best fit they have to some goal
     (closing it, concluding it, rewriting it), then by their reciprocal ranks summed over the
-    goals, then by name; round r takes the r-th slice. So the pool restates the lemmas the
-    training problems' families need, not a random sample of thousands."""
+    goals, then by name; lemmas in `skip` (those a benchmark problem restates, which the pool
+    must not restate: :func:`excluded_keys`) are left out before slicing; round r takes the
+    r-th slice. So the pool restates the lemmas the training problems' families need, not a
+    random sample of thousands."""
+    skip = set(skip)
     best_fit: dict[str, int] = {}
     fused: dict[str, float] = {}
     for statement in statements:
@@ -228,7 +232,7 @@ def related_lemma_names(retriever, statements: list[str], round_index: int, coun
         except StatementError:
             continue
         for rank, found in enumerate(retriever.retrieve(goal, per_goal)):
-            if not _poolable(found.premise, max_chars):
+            if not _poolable(found.premise, max_chars) or found.premise.name in skip:
                 continue
             name = found.premise.name
             best_fit[name] = max(best_fit.get(name, 0), found.fit)

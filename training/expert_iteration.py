@@ -384,11 +384,13 @@ class ExpertIteration:
             return []
         path = self.out / f"round_{index}" / "pool.jsonl"
         if not path.is_file():
-            from lean_prover.training.curriculum import build_pool, index_lemma_names, related_lemma_names
+            from lean_prover.training.curriculum import (build_pool, excluded_keys, index_lemma_names,
+                                                         related_lemma_names)
 
             lemmas = count - 2 * (count // 4)
             if self.config.pool_lemmas == "related":
-                names = related_lemma_names(self._retriever, [p.statement for p in self.train], index, lemmas)
+                names = related_lemma_names(self._retriever, [p.statement for p in self.train], index, lemmas,
+                                            skip=excluded_keys([])[1])
             else:
                 names = index_lemma_names(load_or_build_index(self.toolchain, self.config.premise_roots).premises,
                                           index, lemmas)
