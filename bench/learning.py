@@ -2,7 +2,8 @@
 counts per round against the prior alone at equal budget.
 
     python bench/learning.py [--rounds 3] [--problems-per-round 40] [--eval-limit 40]
-                             [--width 1] [--collect-width 8] [--out runs/learning]
+                             [--width 1] [--collect-width 8] [--pool-per-round M]
+                             [--pool-lemmas related|sampled] [--out runs/learning]
 
 Runs `training.expert_iteration` on the `core` suite. Training: `--problems-per-round` new dev
 problems each round (topics round-robin), searched wide (`--collect-width` tactics per state,
