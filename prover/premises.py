@@ -35,8 +35,8 @@ import numpy as np
 from lean_prover.lean_env.goals import parse_goals
 from lean_prover.lean_env.lexer import Token, code_tokens
 from lean_prover.lean_env.shared_folder import publish_folder
-from lean_prover.prover.premise_match import (CONCLUSION, EXACT, NONE, Fit, LemmaShape, conclusion, fit, goal_words,
-                                              lemma_application, lemma_shape, top_level)
+from lean_prover.prover.premise_match import (CONCLUSION, EXACT, NONE, Fit, GoalWords, LemmaShape, conclusion, fit,
+                                              goal_words, lemma_application, lemma_shape, top_level)
 
 if TYPE_CHECKING:
     from lean_prover.lean_env.library_index import Premise, PremiseIndex
@@ -206,7 +206,8 @@ class PremiseRetriever:
         ranked = sorted(top, key=lambda i: (-fits[i], -scores[i], self.index.premises[i].name))[:k]
         return [Retrieved(self.index.premises[i], float(scores[i]), fits[i]) for i in ranked]
 
-    def _fit(self, position: int, goal) -> Fit:
+    def _fit(self, position: int, goal: GoalWords | None) -> Fit:
+        """How the premise at `position` fits the goal (its pattern read once and kept)."""
         if goal is None:
             return NONE
         if position not in self._shapes:
