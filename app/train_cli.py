@@ -106,6 +106,8 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
                                  "from the premise index restated, and synthetic arithmetic and logic")
     pool_lemmas: PoolLemmas = option("related", help="which library lemmas the pool restates: those retrieval finds "
                                      "nearest the training statements (related) or a pseudo-random sample (sampled)")
+    pool_references: bool = option(True, negatable=True, help="each restated lemma's Lean-checked proof "
+                                   "(`exact @LEMMA args`) is also a training step of its round")
     first_pass: bool = option(False, negatable=True, help="try Lean's one-shot automation on every problem before "
                               "its search, in one shared Lean run")
     suggest: str = option("none", metavar="TACTICS", help="Lean suggestion tactics whose concrete tactics become "
@@ -195,7 +197,8 @@ def cmd_expert_iteration(options: ExpertIterationOptions) -> int:
         eval_split=None if options.eval_split == "none" else options.eval_split, limit=options.limit,
         eval_limit=options.eval_limit, rounds=options.rounds, search=options.search_config(),
         collect_search=options.collect_config(), problems_per_round=options.problems_per_round,
-        pool_per_round=options.pool_per_round, pool_lemmas=options.pool_lemmas, first_pass=options.first_pass,
+        pool_per_round=options.pool_per_round, pool_lemmas=options.pool_lemmas,
+        pool_references=options.pool_references, first_pass=options.first_pass,
         candidates=options.candidate_settings(), eval_first_pass=eval_first_pass,
         eval_candidates=eval_candidates, premise_roots=project_roots(options.project),
         tactic_memory=options.tactic_memory, concurrency=options.concurrency,

@@ -3,7 +3,8 @@ counts per round against the prior alone at equal budget.
 
     python bench/learning.py [--rounds 3] [--problems-per-round 40] [--eval-limit 40]
                              [--width 1] [--collect-width 8] [--pool-per-round M]
-                             [--pool-lemmas related|sampled] [--out runs/learning]
+                             [--pool-lemmas related|sampled] [--no-pool-references]
+                             [--out runs/learning]
 
 Runs `training.expert_iteration` on the `core` suite. Training: `--problems-per-round` new dev
 problems each round (topics round-robin), searched wide (`--collect-width` tactics per state,
@@ -122,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="new pool statements a round (library lemmas restated, synthetic families)")
     parser.add_argument("--pool-lemmas", choices=typing.get_args(PoolLemmas), default="related",
                         help="library lemmas the pool restates: nearest the training statements, or sampled")
+    parser.add_argument("--no-pool-references", dest="pool_references", action="store_false",
+                        help="restated lemmas' proofs are not training steps (only what the searches found)")
     parser.add_argument("--tactic-memory", type=int, default=3,
                         help="tactics per state a trained round's policy adds from similar training steps (0: none)")
     parser.add_argument("--eval-limit", type=int, default=40, help="held-out problems (core test)")
@@ -149,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         eval_limit=args.eval_limit, rounds=args.rounds, search=search,
         collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call),
         problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round, pool_lemmas=args.pool_lemmas,
-        first_pass=args.lean, candidates=full if args.lean else CandidateSettings(),
+        pool_references=args.pool_references, first_pass=args.lean,
+        candidates=full if args.lean else CandidateSettings(),
         eval_first_pass=eval_first_pass, eval_candidates=eval_candidates, tactic_memory=args.tactic_memory,
         concurrency=args.concurrency, retrain_every=args.retrain_every,
         confidence_threshold=args.confidence_threshold,

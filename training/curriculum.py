@@ -124,6 +124,12 @@ class PoolReport:
         return asdict(self)
 
 
+def restated_lemma(origin: str) -> str | None:
+    """The library lemma a problem restates, read from its `origin` (`restates Init lemma X`), or None."""
+    found = re.match(r"restates (?:Init|Std) lemma (\S+)", origin)
+    return found.group(1) if found else None
+
+
 def statement_key(statement: str) -> str:
     """The normalised text for deduplication: name dropped, binder names renamed `x0, x1, …` in
     order of appearance, whitespace collapsed."""
@@ -322,9 +328,9 @@ def excluded_keys(suites: list[str]) -> tuple[set[str], set[str]]:
             raise CurriculumError(str(exc)) from None
         for problem in problems:
             keys.add(statement_key(problem.statement))
-            found = re.match(r"restates (?:Init|Std) lemma (\S+)", problem.origin)
-            if found:
-                lemmas.add(found.group(1))
+            lemma = restated_lemma(problem.origin)
+            if lemma:
+                lemmas.add(lemma)
     return keys, lemmas
 
 
@@ -345,8 +351,7 @@ def build_pool(toolchain: Toolchain, out: Path, arithmetic: int = 40, logic: int
     seen: set[str] = set()
     for candidate in (c for group in sources.values() for c in group):
         key = statement_key(candidate.statement)
-        lemma = candidate.origin.removeprefix("restates Init lemma ")
-        if key in keys or lemma in core_lemmas:
+        if key in keys or restated_lemma(candidate.origin) in core_lemmas:
             dropped["benchmark_overlap"] += 1
         elif key in seen or any(c.name == candidate.name for c in kept):
             dropped["duplicate"] += 1

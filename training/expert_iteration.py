@@ -13,7 +13,10 @@ Each round r = 1 … R:
    under hidden names — a fresh slice each round, of the lemmas retrieval finds nearest the
    training statements (`pool_lemmas="related"`, :func:`training.curriculum.related_lemma_names`)
    or of all of them in a pseudo-random order (`"sampled"`) — and a quarter each of synthetic arithmetic and
-   logic with the round as seed; all checked by Lean, none overlapping `core`); with
+   logic with the round as seed; all checked by Lean, none overlapping `core`; with
+   `pool_references` each restated lemma's Lean-checked proof, `exact @LEMMA args`, is also a
+   training step of its round (source `reference`), so a round learns the lemmas it restates
+   even when one-shot automation proves the statement another way); with
    `first_pass` and `candidates` every search (collection and evaluation alike) starts with
    one-shot automation and gets Lean's suggestions and retrieved premises as candidates, so the
    collected steps include lemma-naming tactics (:mod:`training.data` keeps their source); a
@@ -80,6 +83,8 @@ from lean_prover.search.portfolio import FirstPassSettings
 from lean_prover.search.prove import SearchProver
 from lean_prover.search.types import Budget
 from lean_prover.training.base_model import build_base_model
+from lean_prover.training.curriculum import (build_pool, excluded_keys, index_lemma_names, related_lemma_names,
+                                             restated_lemma)
 from lean_prover.training.data import Step, load_steps, reference_steps, save_steps
 from lean_prover.training.filters import (drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant,
                               report_dict)
@@ -122,6 +127,7 @@ class ExpertIterationConfig:
     lean_processes: int = 2  # Lean processes at once when concurrency > 1
     pool_per_round: int = 0  # new pool statements a round: library lemmas restated and synthetic families
     pool_lemmas: PoolLemmas = "related"  # which library lemmas the pool restates (module docstring)
+    pool_references: bool = True  # restated lemmas' proofs are training steps too (module docstring)
     first_pass: bool = False  # one-shot automation before each search (search.portfolio)
     candidates: CandidateSettings = field(default_factory=CandidateSettings)  # Lean's suggestions, premises
     eval_first_pass: bool | None = None  # the held-out evaluation's first pass (None: as `first_pass`)
@@ -142,6 +148,8 @@ class ExpertIterationConfig:
                 and not (k in added_later and v == added_later[k])}
         if self.pool_per_round <= 0 or self.pool_lemmas == "sampled":  # no pool, or the pool before the choice
             data.pop("pool_lemmas")
+        if self.pool_per_round <= 0 or not self.pool_references:  # no pool, or the pool before the choice
+            data.pop("pool_references")
         data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
         if not data["generation"].get("tactic_memory"):  # a model config field added later
             data["generation"].pop("tactic_memory", None)
@@ -249,7 +257,8 @@ class ExpertIteration:
             "solved_train_total": len(solved_before) + sum(r["status"] == "proved" for r in rows),
             "train_problems": len(self._train_through(index)),
             "steps_collected": sum(len(r.get("steps", [])) for r in rows),
-            "steps_kept": len(new_steps), "filters": filters, "train_examples": len(data),
+            "steps_kept": len(new_steps), "pool_reference_steps": len(self._pool_reference_steps(index)),
+            "filters": filters, "train_examples": len(data),
             "sft": sft.to_dict() if sft else None, "sft_skipped": skipped, "eval": evaluation, "accepted": accepted,
             "incumbent": candidate if accepted else incumbent,
             "search_time_s": round(sum(r.get("time_s", 0.0) for r in rows), 1),
@@ -384,9 +393,6 @@ class ExpertIteration:
             return []
         path = self.out / f"round_{index}" / "pool.jsonl"
         if not path.is_file():
-            from lean_prover.training.curriculum import (build_pool, excluded_keys, index_lemma_names,
-                                                         related_lemma_names)
-
             lemmas = count - 2 * (count // 4)
             if self.config.pool_lemmas == "related":
                 names = related_lemma_names(self._retriever, [p.statement for p in self.train], index, lemmas,
@@ -421,13 +427,23 @@ class ExpertIteration:
         return solved
 
     def _steps_through(self, index: int) -> list[Step]:
-        """Seed steps (if configured) and the kept steps of rounds 1 … `index`."""
+        """Seed steps (if configured) and, for each round 1 … `index`, its restated lemmas'
+        reference steps (with `pool_references`) and its kept steps."""
         steps = reference_steps(self.train) if self.config.seed_references else []
         for earlier in range(1, index + 1):
+            steps += self._pool_reference_steps(earlier)
             path = self.out / f"round_{earlier}" / "steps.jsonl"
             if path.is_file():
                 steps += load_steps(path)
         return steps
+
+    def _pool_reference_steps(self, index: int) -> list[Step]:
+        """The first steps of the Lean-checked proofs of round `index`'s restated library lemmas
+        (`exact @LEMMA args` on the statement's goal), when `pool_references` is set."""
+        if not self.config.pool_references:
+            return []
+        restated = [p for p in self._round_pool(index) if restated_lemma(p.origin)]
+        return reference_steps(restated, index)
 
     def _data(self, index: int) -> list[Step]:
         """The training set of round `index`: seed steps and every round's kept steps so far."""
