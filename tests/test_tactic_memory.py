@@ -132,3 +132,29 @@ def test_the_memory_names_only_lemmas_the_theorems_file_imports():
     assert asked == [("Std.Data.HashMap",), ()]
     policy.suggest([state], 1)  # no contexts: a file without imports (Init)
     assert asked[-1] == ()
+
+
+def test_a_restated_lemmas_reference_step_proves_a_goal_of_its_shape(toolchain):
+    """Real Lean: the prior alone does not prove `a ∣ b` from `c * a ∣ c * b` at this budget; a
+    memory holding only the reference step of a pool statement restating
+    `Nat.dvd_of_mul_dvd_mul_left` (its goal printed from the statement, `exact @LEMMA args`:
+    what expert iteration's `pool_references` adds) proves it, and the proof names the lemma."""
+    from lean_prover.prover.statement import goal_text, parse_statement
+    from lean_prover.prover.suite import Problem
+    from lean_prover.training.data import reference_steps
+
+    restated = Problem("pool_nat_x", "theorem pool_nat_x {k m n : Nat} (kpos : 0 < k) (H : k * m ∣ k * n) : m ∣ n",
+                       "dev", reference_proof="by exact @Nat.dvd_of_mul_dvd_mul_left k m n kpos H")
+    [step] = reference_steps([restated])
+    assert step.state == goal_text(parse_statement(restated.statement))
+    theorem = Theorem.from_statement("theorem cancel_left (a b c : Nat) (hc : 0 < c) (h : c * a ∣ c * b) : a ∣ b")
+    config = SearchConfig(width=1, budget=Budget(3, 2, 900.0))
+    bare = SearchProver(toolchain, PriorPolicy(), config, tactic_timeout_s=900, first_pass=FirstPassSettings())
+    [alone] = bare.prove_all([theorem])
+    assert alone.status != "proved", alone.proof
+    memory = TacticMemory([Remembered(step.state, step.tactic), OMEGA])
+    prover = SearchProver(toolchain, MemoryPolicy(PriorPolicy(), memory), config, tactic_timeout_s=900,
+                          first_pass=FirstPassSettings())
+    [attempt] = prover.prove_all([theorem])
+    assert attempt.status == "proved", attempt
+    assert "Nat.dvd_of_mul_dvd_mul_left" in attempt.proof and "?" not in attempt.proof

@@ -180,7 +180,8 @@ def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
 
     data = {k: v for k, v in config.to_dict().items()
             if k not in ("rounds", "concurrency", "lean_processes", "pool_per_round", "first_pass", "candidates",
-                         "eval_first_pass", "eval_candidates", "premise_roots", "pool_lemmas")}
+                         "eval_first_pass", "eval_candidates", "premise_roots", "pool_lemmas",
+                         "pool_references")}
     data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
     data["generation"].pop("tactic_memory")  # a model config field added later, counted when set
     assert config.fingerprint() == hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -194,8 +195,40 @@ def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
     assert dataclasses.replace(config, pool_lemmas="sampled").fingerprint() == config.fingerprint()
     assert dataclasses.replace(pooled, pool_lemmas="sampled").fingerprint() != pooled.fingerprint()
     before_the_choice = {**data, "pool_per_round": 4}
-    assert dataclasses.replace(pooled, pool_lemmas="sampled").fingerprint() == hashlib.sha256(
+    assert dataclasses.replace(pooled, pool_lemmas="sampled", pool_references=False).fingerprint() == hashlib.sha256(
         json.dumps(before_the_choice, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    # so do the pool's reference steps: a pooled run of before them resumes with pool_references=False
+    assert dataclasses.replace(config, pool_references=False).fingerprint() == config.fingerprint()
+    assert dataclasses.replace(pooled, pool_references=False).fingerprint() != pooled.fingerprint()
+
+
+def test_a_rounds_restated_lemmas_teach_their_proofs_as_steps(tmp_path):
+    """No Lean (the pool file as `build_pool` writes it after Lean's check): each restated
+    library lemma of round r gives the step (its goal, `exact @LEMMA args`) to rounds r, r+1, …;
+    synthetic statements do not; `pool_references=False` gives none."""
+    import dataclasses
+
+    from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig
+
+    pools = {1: [dict(name="pool_nat_1", statement="theorem pool_nat_1 (m n : Nat) : m.gcd n ∣ m ∧ m.gcd n ∣ n",
+                      proof="by exact @Nat.gcd_dvd m n", origin="restates Init lemma Nat.gcd_dvd"),
+                 dict(name="pool_arith_1", statement="theorem pool_arith_1 (x : Nat) (h : x + 1 = 3) : x = 2",
+                      proof="by omega", origin="synthetic arithmetic")],
+             2: [dict(name="pool_nat_2", statement="theorem pool_nat_2 {k m n : Nat} (kpos : 0 < k) "
+                      "(H : k * m ∣ k * n) : m ∣ n", proof="by exact @Nat.dvd_of_mul_dvd_mul_left k m n kpos H",
+                      origin="restates Init lemma Nat.dvd_of_mul_dvd_mul_left")]}
+    for index, rows in pools.items():
+        (tmp_path / f"round_{index}").mkdir()
+        (tmp_path / f"round_{index}" / "pool.jsonl").write_text(
+            "".join(json.dumps({**r, "split": "dev"}) + "\n" for r in rows), encoding="utf-8")
+    config = ExpertIterationConfig(limit=4, eval_split=None, pool_per_round=4)
+    run = ExpertIteration(config, tmp_path, toolchain=None)
+    assert [(s.state, s.tactic, s.source, s.round) for s in run._data(1)] == [
+        ("m n : Nat\n⊢ m.gcd n ∣ m ∧ m.gcd n ∣ n", "exact @Nat.gcd_dvd m n", "reference", 1)]
+    assert [s.tactic for s in run._data(2)] == ["exact @Nat.gcd_dvd m n",
+                                                 "exact @Nat.dvd_of_mul_dvd_mul_left k m n kpos H"]
+    assert len(run._memory(2)) == 2  # the round's policy remembers them
+    assert ExpertIteration(dataclasses.replace(config, pool_references=False), tmp_path, None)._data(2) == []
 
 
 # -- SFT ----------------------------------------------------------------------------------------
