@@ -159,8 +159,8 @@ def cmd_check(options: CheckCommand) -> int:
     else:
         for result in results:
             _print_file(result)
-        proved = sum(r.ok for r in results)
-        print(f"{proved}/{len(results)} file(s) fully proved")
+        if len(results) > 1:  # one file's verdict is its own summary (a bad input stays one line)
+            print(f"{sum(r.ok for r in results)}/{len(results)} files fully proved")
     return 0 if all(r.ok for r in results) else 1
 
 

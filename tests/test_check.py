@@ -98,8 +98,8 @@ def test_parse_error_reported_with_position(report):
 def test_bad_input_one_line_nonzero(name, reason):
     proc = run_cli("check", str(LEAN / name) if name else str(LEAN))
     assert proc.returncode != 0
-    out_lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("error:")]
-    assert len(out_lines) == 1 and reason in out_lines[0]
+    out_lines = proc.stdout.splitlines()
+    assert len(out_lines) == 1 and out_lines[0].startswith("error:") and reason in out_lines[0]
     assert "Traceback" not in proc.stderr
 
 
