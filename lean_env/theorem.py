@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lean_prover.lean_env.lexer import code_tokens
-from lean_prover.lean_env.source import Declaration, find_declarations
+from lean_prover.lean_env.source import Declaration, find_declarations, imports
 from lean_prover.lean_env.verify import read_lean_source
 
 PROBE_PREFIX = "dojo_probe_"
@@ -54,6 +54,10 @@ class Theorem:
         stop = decl.assign_start if decl.assign_start is not None else len(text)
         statement = _as_theorem(text, decl, text[decl.start:stop].strip())
         return cls(name or decl.name.rsplit(".", 1)[-1], statement, text[:decl.start].rstrip("\n"))
+
+    def imports(self) -> tuple[str, ...]:
+        """The modules the theorem's file imports (:func:`lean_env.source.imports` of its context)."""
+        return tuple(imports(self.context))
 
     def lean_text(self, proof: str) -> str:
         """The theorem with `proof` (the text after `:=`), in its context, as a Lean file."""

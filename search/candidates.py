@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, ContextManager
 
 from lean_prover.lean_env.limits import DEFAULT_HEARTBEATS, SUGGESTION_TIMEOUT_S
-from lean_prover.lean_env.source import imports
 from lean_prover.lean_env.suggestions import (Suggestion, SuggestionQuery, SuggestionTactic, library_names,
                                               query_suggestions)
 from lean_prover.lean_env.theorem import Theorem
@@ -93,11 +92,6 @@ def lean_score(suggestion: Suggestion) -> float:
     return LEAN_SCORES.get(suggestion.origin, 0.1) / (1 + suggestion.rank)
 
 
-def file_imports(theorem: Theorem) -> tuple[str, ...]:
-    """The modules the theorem's file imports (:func:`lean_env.source.imports` of its context)."""
-    return tuple(imports(theorem.context))
-
-
 class CandidateSource:
     """The extra candidates of one search (module docstring)."""
 
@@ -109,7 +103,7 @@ class CandidateSource:
         self.memory, self.cache, self.retriever = memory or SuggestionMemory(), cache, retriever
         self.gate, self.timeout_s = gate, timeout_s
         self.asked = 0  # states this search asked Lean about
-        self.imports = file_imports(theorem)
+        self.imports = theorem.imports()
 
     def extra(self, nodes: list["Node"]) -> tuple[list[list[TacticSuggestion]], int]:
         """Extra candidates for each node, and the Lean runs it took (0 or 1)."""

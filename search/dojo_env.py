@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lean_prover.lean_env.dojo import Dojo, LeanError, ProofFinished, TacticState
-from lean_prover.lean_env.source import find_declarations, imports
+from lean_prover.lean_env.source import find_declarations
 from lean_prover.search.types import Outcome
 
 
@@ -17,7 +17,7 @@ class DojoProbeEnv:
         self.initial = _outcome(initial_state)
         declared = [d.name for d in find_declarations(dojo.theorem.statement) if d.name]
         self.theorem_name = declared[0] if declared else dojo.theorem.name
-        self.imports = tuple(imports(dojo.theorem.context))
+        self.imports = dojo.theorem.imports()
 
     def root(self) -> Outcome:
         """The theorem's initial state."""
