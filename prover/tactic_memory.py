@@ -10,7 +10,7 @@ memory does, the way retrieval-based provers reuse proofs of similar goals:
   is the weighted Jaccard index of their token counts (1.0: the same goal up to names). The
   `neighbours` most similar remembered states with similarity ≥ `min_similarity` are used.
 - **Their tactics, adapted.** A neighbour's tactic is proposed as it is when every local name it
-  uses is a hypothesis of the new state; a tactic that names a library lemma and starts with
+  uses is a hypothesis of the new state (a value one of the same type); a tactic that names a library lemma and starts with
   `exact`/`apply`/`refine` is also proposed with the neighbour's local names replaced by what
   Lean can find for itself: `(by assumption)` for a proof, `_` for a value
   (`exact Nat.dvd_add h h2` → `exact Nat.dvd_add (by assumption) (by assumption)`).
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from lean_prover.lean_env.library_index import Premise
     from lean_prover.prover.premises import LazyRetriever, PremiseRetriever
 
+MIN_SIMILARITY = 0.25  # a remembered state this similar or more is a neighbour (bench/memory.py)
 SCALE = 0.6
 GENERALISED_FACTOR = 0.9  # a generalised tactic ranks just below the tactic as it was
 _GENERALISED_HEADS = ("exact", "apply", "refine")
@@ -83,12 +84,14 @@ def _locals(goal: Goal | None) -> dict[str, str]:
 
 def adapted_tactics(tactic: str, remembered_state: str, state: str) -> list[str]:
     """The tactic of a remembered step as proposed for `state` (module docstring): as it is when
-    its local names are all hypotheses of `state`; generalised when it names a library lemma
-    and starts with `exact`/`apply`/`refine`."""
+    its local names are all hypotheses of `state` (a value of the same type: `a : Int` does not
+    stand for `a : Nat`); generalised when it names a library lemma and starts with
+    `exact`/`apply`/`refine`."""
     theirs, mine = _locals(_first_goal(remembered_state)), _locals(_first_goal(state))
     used = [t for t in code_tokens(tactic) if t.kind == "ident" and t.value in theirs]
     proposals = []
-    if all(t.value in mine for t in used):
+    if all(t.value in mine and (mine[t.value] == theirs[t.value] or not is_value_type(theirs[t.value]))
+           for t in used):
         proposals.append(tactic)
     if used and library_names(tactic) and tactic.split()[0] in _GENERALISED_HEADS:
         pieces, position = [], 0
@@ -130,7 +133,7 @@ def similarity(a: Counter, b: Counter) -> float:
 class TacticMemory:
     """Remembered steps and the tactics they propose for a new state (module docstring)."""
 
-    def __init__(self, steps: Iterable[Remembered], neighbours: int = 4, min_similarity: float = 0.35,
+    def __init__(self, steps: Iterable[Remembered], neighbours: int = 4, min_similarity: float = MIN_SIMILARITY,
                  retriever: "PremiseRetriever | LazyRetriever | None" = None, lemmas: int = 3):
         self.steps = list(steps)
         self.neighbours, self.min_similarity = neighbours, min_similarity
