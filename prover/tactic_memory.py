@@ -10,10 +10,10 @@ memory does, the way retrieval-based provers reuse proofs of similar goals:
   is the weighted Jaccard index of their token counts (1.0: the same goal up to names). The
   `neighbours` most similar remembered states with similarity ≥ `min_similarity` are used.
 - **Their tactics, adapted.** A neighbour's tactic is proposed as it is when every local name it
-  uses is a hypothesis of the new state (a value one of the same type); a tactic that names a library lemma and starts with
-  `exact`/`apply`/`refine` is also proposed with the neighbour's local names replaced by what
-  Lean can find for itself: `(by assumption)` for a proof, `_` for a value
-  (`exact Nat.dvd_add h h2` → `exact Nat.dvd_add (by assumption) (by assumption)`).
+  uses is a hypothesis of the new state (a value one of the same type); a tactic that names a
+  library lemma and starts with `exact`/`apply`/`refine` is also proposed with the neighbour's
+  local names replaced by what Lean can find for itself: `(by assumption)` for a proof, `_` for
+  a value (`exact Nat.dvd_add h h2` → `exact Nat.dvd_add (by assumption) (by assumption)`).
 - **Their tactics' shapes, with the lemmas this goal needs.** With a premise retriever
   (:mod:`prover.premises`), a neighbour's `exact`/`apply`/`refine` that names one library lemma
   is also proposed with each of the `lemmas` premises retrieved for the new state in its place,
