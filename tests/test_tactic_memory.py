@@ -29,6 +29,9 @@ def test_a_remembered_tactic_is_adapted_to_the_new_states_names():
         "exact Nat.mod_lt _ (by assumption)"]
     assert adapted_tactics("intro x", "⊢ ∀ x : Nat, x = x", "⊢ ∀ y : Nat, y = y") == ["intro x"]
     assert adapted_tactics("cases h", "h : p ∧ q\n⊢ q", "hpq : p ∧ q\n⊢ q") == []  # no lemma: not generalised
+    # a value local of another type is not the same thing: only the generalised tactic is proposed
+    assert adapted_tactics("exact @Int.mul_sub a b c", "a b c : Int\n⊢ a * (b - c) = a * b - a * c",
+                           "a b c : Nat\n⊢ a * (b - c) = a * b - a * c") == ["exact @Int.mul_sub _ _ _"]
 
 
 def test_the_memory_proposes_what_worked_in_the_most_similar_states():
@@ -158,3 +161,31 @@ def test_a_restated_lemmas_reference_step_proves_a_goal_of_its_shape(toolchain):
     [attempt] = prover.prove_all([theorem])
     assert attempt.status == "proved", attempt
     assert "Nat.dvd_of_mul_dvd_mul_left" in attempt.proof and "?" not in attempt.proof
+
+
+def test_bench_memory_leaves_each_theorem_out_of_the_memory_that_is_asked_about_it(tmp_path):
+    """No Lean (no retriever): bench/memory.py reads a run folder's kept steps and pool
+    restatements; a step is a hit when the other theorems' steps name its lemma, silent when no
+    remembered state is similar enough."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench_memory", Path(__file__).parents[1] / "bench" / "memory.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    round_1 = tmp_path / "run" / "round_1"
+    round_1.mkdir(parents=True)
+    steps = [("dvd_one", DVD_ADD.state, DVD_ADD.tactic),
+             ("dvd_two", "x y z : Nat\nhx : x ∣ y\nhz : x ∣ z\n⊢ x ∣ z + y", "exact Nat.dvd_add hz hx"),
+             ("fmod", "a b : Int\nha : 0 ≤ a\nhb : 0 ≤ b\n⊢ 0 ≤ a.fmod b", "exact Int.fmod_nonneg ha hb")]
+    (round_1 / "steps.jsonl").write_text("".join(json.dumps(
+        {"state": st, "tactic": ta, "theorem": name, "round": 1, "model": "prior", "algorithm": "bfs", "depth": 0,
+         "state_after": "", "source": "search"}) + "\n" for name, st, ta in steps), encoding="utf-8")
+    (round_1 / "pool.jsonl").write_text(json.dumps(
+        {"name": "pool_nat_1", "statement": "theorem pool_nat_1 (m n : Nat) : m.gcd n ∣ m ∧ m.gcd n ∣ n",
+         "proof": "by exact @Nat.gcd_dvd m n", "origin": "restates Init lemma Nat.gcd_dvd", "split": "dev"}) + "\n",
+        encoding="utf-8")
+    searched, restated = bench.training_steps([tmp_path / "run"])
+    assert list(searched) == ["dvd_one", "dvd_two", "fmod"] and list(restated) == ["pool_nat_1"]
+    assert bench.leave_one_out(searched, restated, None, 0.25) == {"targets": 3, "hits": 2, "silent": 1}
