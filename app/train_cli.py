@@ -100,6 +100,8 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
                                        "(default: --width; evaluation always uses --width)")
     collect_nodes_per_call: int | None = option(None, metavar="N", help="states per Lean round trip in the "
                                                 "training-split search (default: --nodes-per-call)")
+    collect_max_lean_calls: int | None = option(None, metavar="N", help="Lean round trips per theorem in the "
+                                                "training-split search (default: --max-lean-calls)")
     problems_per_round: int | None = option(None, metavar="N", help="search N new training problems each round "
                                             "(default: all of them in round 1)")
     pool_per_round: int = option(0, metavar="M", help="new statements a round besides the suite's: library lemmas "
@@ -151,6 +153,7 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
                             ("--concurrency", self.concurrency), ("--lean-processes", self.lean_processes),
                             ("--problems-per-round", self.problems_per_round), ("--collect-width", self.collect_width),
                             ("--collect-nodes-per-call", self.collect_nodes_per_call),
+                            ("--collect-max-lean-calls", self.collect_max_lean_calls),
                             ("--batch-size", self.batch_size),
                             ("--gradient-accumulation-steps", self.gradient_accumulation_steps)):
             at_least(value, 1, flag)
@@ -169,13 +172,17 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
                                                           self.time_limit))
 
     def collect_config(self) -> SearchConfig | None:
-        """The training-split search settings when they differ (--collect-width/--collect-nodes-per-call)."""
-        if self.collect_width is None and self.collect_nodes_per_call is None:
+        """The training-split search settings when they differ (--collect-width,
+        --collect-nodes-per-call, --collect-max-lean-calls)."""
+        if self.collect_width is None and self.collect_nodes_per_call is None and self.collect_max_lean_calls is None:
             return None
         search = self.search_config()
+        budget = search.budget if self.collect_max_lean_calls is None else dataclasses.replace(
+            search.budget, max_lean_calls=self.collect_max_lean_calls)
         return dataclasses.replace(
             search, width=search.width if self.collect_width is None else self.collect_width,
-            nodes_per_call=search.nodes_per_call if self.collect_nodes_per_call is None else self.collect_nodes_per_call)
+            nodes_per_call=search.nodes_per_call if self.collect_nodes_per_call is None else self.collect_nodes_per_call,
+            budget=budget)
 
     def generation(self) -> ModelConfig:
         """How the trained checkpoints generate (`--policy-config`, default hf)."""

@@ -2,7 +2,8 @@
 counts per round against the prior alone at equal budget.
 
     python bench/learning.py [--rounds 3] [--problems-per-round 40] [--eval-limit 40]
-                             [--width 1] [--collect-width 8] [--pool-per-round M]
+                             [--width 1] [--collect-width 8] [--collect-max-lean-calls N]
+                             [--pool-per-round M]
                              [--pool-lemmas related|sampled] [--no-pool-references]
                              [--out runs/learning]
 
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-lean-calls", type=int, default=3)
     parser.add_argument("--collect-width", type=int, default=8, help="tactics per state in the training search")
     parser.add_argument("--collect-nodes-per-call", type=int, default=4)
+    parser.add_argument("--collect-max-lean-calls", type=int, default=None,
+                        help="Lean calls per theorem in the training search (default: --max-lean-calls)")
     parser.add_argument("--retrain-every", type=int, default=3,
                         help="fine-tune from the base model in rounds 1, N+1, … (3: only round 1 in a 3-round run)")
     parser.add_argument("--confidence-threshold", type=float, default=0.5,
@@ -150,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     config = ExpertIterationConfig(
         suite=str(suite), split="dev", eval_split="test", limit=args.rounds * args.problems_per_round,
         eval_limit=args.eval_limit, rounds=args.rounds, search=search,
-        collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call),
+        collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call,
+                                           budget=Budget(64, args.collect_max_lean_calls or args.max_lean_calls, 300.0)),
         problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round, pool_lemmas=args.pool_lemmas,
         pool_references=args.pool_references, first_pass=args.lean,
         candidates=full if args.lean else CandidateSettings(),

@@ -391,3 +391,23 @@ def test_cli_eval_lean_sets_the_evaluations_knowledge_apart_from_the_collections
     remembered = parse_options(ExpertIterationOptions, _parse(["train", "expert-iteration", "--out", str(tmp_path),
                                                                "--tactic-memory", "5"]))
     assert remembered.tactic_memory == 5
+
+
+def test_cli_collection_search_settings_apart_from_the_evaluations(tmp_path):
+    """`--collect-width`, `--collect-nodes-per-call` and `--collect-max-lean-calls` change only the
+    training-split search; without them the collection searches as the evaluation does."""
+    from lean_prover.app.console import CommandError
+    from lean_prover.app.options import parse_options
+    from lean_prover.app.train_cli import ExpertIterationOptions
+
+    def options(*extra: str):
+        return parse_options(ExpertIterationOptions, _parse(["train", "expert-iteration", "--out", str(tmp_path),
+                                                             "--max-lean-calls", "3", *extra]))
+
+    assert options().collect_config() is None
+    deeper = options("--collect-max-lean-calls", "8", "--collect-width", "16")
+    collect, search = deeper.collect_config(), deeper.search_config()
+    assert (collect.budget.max_lean_calls, collect.width) == (8, 16)
+    assert (search.budget.max_lean_calls, collect.budget.max_expansions) == (3, search.budget.max_expansions)
+    with pytest.raises(CommandError, match="--collect-max-lean-calls must be at least 1"):
+        options("--collect-max-lean-calls", "0")
