@@ -16,7 +16,7 @@ from lean_prover.prover.prior import PriorPolicy
 from lean_prover.prover.prompt import format_prompt
 from lean_prover.prover.suite import Problem, load_suite
 from lean_prover.training.data import Step, load_steps, reference_steps, save_steps, sft_dataset, steps_from_trace, to_dataset
-from lean_prover.training.filters import drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant
+from lean_prover.training.filters import drop_confident, drop_duplicates, drop_no_progress, drop_unusable, prune_redundant
 
 STATE = "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q"
 
@@ -73,10 +73,10 @@ def test_drop_duplicates_keeps_first_and_drops_pairs_seen_earlier():
     assert (report.kept, report.dropped) == (2, 2)
 
 
-def test_drop_untrainable_and_no_progress():
+def test_drop_unusable_and_no_progress():
     steps = [_step(STATE, "induction n with\n| zero => rfl"), _step(STATE, "exact sorry"), _step(STATE, "simp")]
-    kept, report = drop_untrainable(steps)
-    assert [s.tactic for s in kept] == ["simp"] and report.dropped == 2
+    kept, report = drop_unusable(steps)  # a multi-line tactic is kept (a memory reuses it; SFT skips it)
+    assert [s.tactic for s in kept] == ["induction n with\n| zero => rfl", "simp"] and report.dropped == 1
     steps = [_step(STATE, "skip", STATE + "\n"), _step(STATE, "constructor", "⊢ p\n\n⊢ q"), _step(STATE, "exact ⟨hp, hq⟩")]
     kept, report = drop_no_progress(steps)
     assert [s.tactic for s in kept] == ["constructor", "exact ⟨hp, hq⟩"] and (report.kept, report.dropped) == (2, 1)
@@ -240,14 +240,15 @@ def test_sft_learns_the_steps_saves_a_loadable_model_and_is_not_redone(tmp_path)
     dev = load_suite("core", split="dev")
     base = build_base_model(tmp_path / "base", dev)
     steps = [_step(STATE, "exact ⟨hp, hq⟩"), _step("n : Nat\n⊢ n + 0 = n", "omega")]
-    result = train_sft(base, steps, tmp_path / "model", SFTSettings(min_steps=80, max_steps=80, threads=1))
-    assert result.examples == 2 and result.last_loss < result.first_loss
+    block = _step("n : Nat\n⊢ 0 + n = n", "induction n with\n| zero => rfl\n| succ k ih => omega")
+    result = train_sft(base, steps + [block], tmp_path / "model", SFTSettings(min_steps=80, max_steps=80, threads=1))
+    assert result.examples == 2 and result.skipped_multiline == 1 and result.last_loss < result.first_loss
     policy = load_policy({"backend": "hf", "path": str(tmp_path / "model"), "num_samples": 8})
     for step in steps:
         top = policy.suggest([step.state], 4)[0]
         assert top and top[0].tactic == step.tactic and math.isfinite(top[0].logprob)
     stamp = (tmp_path / "model" / "model.safetensors").stat().st_mtime_ns
-    assert train_sft(base, steps, tmp_path / "model") == result
+    assert train_sft(base, steps + [block], tmp_path / "model") == result
     assert (tmp_path / "model" / "model.safetensors").stat().st_mtime_ns == stamp
 
 

@@ -29,7 +29,7 @@ Each round r = 1 … R:
    names by itself); `concurrency`
    searches run at once sharing Lean runs (:mod:`search.lockstep`; results do not change);
 2. **collect** the steps of the proof paths found (:mod:`training.data`);
-3. **filter** them (:mod:`training.filters`): untrainable tactics, steps that change nothing,
+3. **filter** them (:mod:`training.filters`): unusable tactics, steps that change nothing,
    Lean-checked redundant steps, steps the incumbent already ranks first with probability ≥
    `confidence_threshold`, and (state, tactic) pairs already in the data;
 4. **fine-tune** with TRL's `SFTTrainer` on all data so far (reference seed steps, if asked,
@@ -86,7 +86,7 @@ from lean_prover.training.base_model import build_base_model
 from lean_prover.training.curriculum import (build_pool, excluded_keys, index_lemma_names, related_lemma_names,
                                              restated_lemma)
 from lean_prover.training.data import Step, load_steps, reference_steps, save_steps
-from lean_prover.training.filters import (drop_confident, drop_duplicates, drop_no_progress, drop_untrainable, prune_redundant,
+from lean_prover.training.filters import (drop_confident, drop_duplicates, drop_no_progress, drop_unusable, prune_redundant,
                               report_dict)
 from lean_prover.search.runs import RunStateError, read_resumable_rows
 from lean_prover.training.search_runs import row_steps, search_problems
@@ -284,7 +284,7 @@ class ExpertIteration:
             return load_steps(steps_path), json.loads(report_path.read_text(encoding="utf-8"))
         steps = row_steps(rows)
         reports = []
-        steps, report = drop_untrainable(steps)
+        steps, report = drop_unusable(steps)
         reports.append(report)
         steps, report = drop_no_progress(steps)
         reports.append(report)

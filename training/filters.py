@@ -3,7 +3,7 @@
 | filter | drops | why |
 | --- | --- | --- |
 | :func:`drop_duplicates` | a (state, tactic) pair seen before (states compared with whitespace collapsed); the first occurrence is kept | the same example twice only re-weights the data |
-| :func:`drop_untrainable` | tactics the step policy cannot emit: multi-line tactics (a completion ends at its first newline), `sorry`/`admit`/`native_decide` | they would teach a format inference cuts off or refuses |
+| :func:`drop_unusable` | `sorry`/`admit`/`native_decide` tactics | the search refuses them; multi-line tactics (`induction n with` and its alternatives) are kept: a tactic memory reuses them, and fine-tuning a line model skips them (:func:`training.sft.train_sft`) |
 | :func:`drop_no_progress` | steps whose goal text after the tactic equals the one before (whitespace collapsed) | the tactic did nothing visible (MPS-Prover: steps that do not change the goal) |
 | :func:`drop_confident` | steps the current policy already ranks first with probability ≥ `threshold` | BFS-Prover-V2 tactic-level filtering: the policy finds these already; training keeps the hard ones |
 | :func:`prune_redundant` | steps whose deletion from their proof still gives a proof Lean accepts | MPS-Prover redundancy pruning: the step did not contribute to the proof |
@@ -65,10 +65,9 @@ def drop_duplicates(steps: list[Step], seen: set[tuple[str, str]] | None = None)
     return _split("duplicates", steps, drop)
 
 
-def drop_untrainable(steps: list[Step]) -> tuple[list[Step], FilterReport]:
-    """Drop multi-line tactics and tactics with `sorry`/`admit`/`native_decide`."""
-    return _split("untrainable", steps,
-                  lambda _i, s: "\n" in s.tactic.strip() or not is_usable_tactic(s.tactic))
+def drop_unusable(steps: list[Step]) -> tuple[list[Step], FilterReport]:
+    """Drop tactics with `sorry`/`admit`/`native_decide` (multi-line tactics are kept)."""
+    return _split("unusable", steps, lambda _i, s: not is_usable_tactic(s.tactic))
 
 
 def drop_no_progress(steps: list[Step]) -> tuple[list[Step], FilterReport]:

@@ -117,6 +117,7 @@ class SFTResult:
     lora: bool = False
     resumed_from: str = ""  # the checkpoint an interrupted run continued from
     losses: list = field(default_factory=list)  # [step, loss] at every logging step
+    skipped_multiline: int = 0  # multi-line tactics (a tactic memory's; a line model cannot emit them)
 
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
@@ -178,9 +179,10 @@ def train_sft(base: Path, steps: list[Step], out: Path, settings: SFTSettings = 
     def prompt_for(state: str) -> str:
         return format_prompt(truncate_state(state, budget, count))
 
-    usable = [s for s in steps if budget + count(s.tactic.strip() + "\n") + 1 <= context]
+    one_line = [s for s in steps if "\n" not in s.tactic.strip()]  # a completion ends at its first newline
+    usable = [s for s in one_line if budget + count(s.tactic.strip() + "\n") + 1 <= context]
     if not usable:
-        raise TrainingError("every training step is longer than the model's context")
+        raise TrainingError("no training step is one line that fits the model's context")
     dataset = sft_dataset(usable, prompt_for).remove_columns(["theorem", "round", "source"])
     total = settings.optimizer_steps(len(usable))
     try:
@@ -203,11 +205,11 @@ def train_sft(base: Path, steps: list[Step], out: Path, settings: SFTSettings = 
         output = trainer.train(resume_from_checkpoint=checkpoint)
     logged = [(entry["step"], entry["loss"]) for entry in trainer.state.log_history if "loss" in entry]
     losses = [loss for _, loss in logged]
-    result = SFTResult(str(out), str(base), len(usable), len(steps) - len(usable), total,
+    result = SFTResult(str(out), str(base), len(usable), len(one_line) - len(usable), total,
                        round(float(output.training_loss), 5), round(losses[0], 5) if losses else math.nan,
                        round(losses[-1], 5) if losses else math.nan, round(time.monotonic() - started, 2),
                        profile, trainable, parameters, settings.lora, Path(checkpoint).name if checkpoint else "",
-                       [[step, round(loss, 5)] for step, loss in logged])
+                       [[step, round(loss, 5)] for step, loss in logged], len(steps) - len(one_line))
     publish_trained(trainer, tokenizer, partial, out, SFT_RECORD, result.to_dict())
     return result
 
