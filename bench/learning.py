@@ -154,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         suite=str(suite), split="dev", eval_split="test", limit=args.rounds * args.problems_per_round,
         eval_limit=args.eval_limit, rounds=args.rounds, search=search,
         collect_search=dataclasses.replace(search, width=args.collect_width, nodes_per_call=args.collect_nodes_per_call,
-                                           budget=Budget(64, args.collect_max_lean_calls or args.max_lean_calls, 300.0)),
+                                           budget=dataclasses.replace(search.budget, max_lean_calls=(
+                                               args.collect_max_lean_calls or args.max_lean_calls))),
         problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round, pool_lemmas=args.pool_lemmas,
         pool_references=args.pool_references, first_pass=args.lean,
         candidates=full if args.lean else CandidateSettings(),

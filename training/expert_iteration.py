@@ -148,7 +148,7 @@ class ExpertIterationConfig:
                 and not (k in added_later and v == added_later[k])}
         if self.pool_per_round <= 0 or self.pool_lemmas == "sampled":  # no pool, or the pool before the choice
             data.pop("pool_lemmas")
-        if self.pool_per_round <= 0 or not self.pool_references:  # no pool, or the pool before the choice
+        if self.pool_per_round <= 0 or not self.pool_references:  # no pool, or pools before reference steps
             data.pop("pool_references")
         data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
         if not data["generation"].get("tactic_memory"):  # a model config field added later
