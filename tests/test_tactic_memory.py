@@ -189,3 +189,24 @@ def test_bench_memory_leaves_each_theorem_out_of_the_memory_that_is_asked_about_
     searched, restated = bench.training_steps([tmp_path / "run"])
     assert list(searched) == ["dvd_one", "dvd_two", "fmod"] and list(restated) == ["pool_nat_1"]
     assert bench.leave_one_out(searched, restated, None, 0.25) == {"targets": 3, "hits": 2, "silent": 1}
+
+
+def test_a_remembered_induction_block_proves_a_goal_of_its_family(toolchain):
+    """Real Lean: a multi-line step (an `induction … with` block whose `succ` case names the
+    lemma it needed) is remembered, proposed as it is for a goal of the same family over the same
+    variable, accepted by Lean in the search, and written into a proof that re-checks (its
+    alternatives indented under `by`); the prior alone does not prove that goal at this budget."""
+    block = "induction n with\n| zero => simp_all\n| succ k ih => simp_all [List.range_succ] <;> omega"
+    step = Remembered("n : Nat\n⊢ (List.map (fun x => 3) (List.range n)).sum = 3 * n", block)
+    state = "n : Nat\n⊢ (List.map (fun x => 5) (List.range n)).sum = 5 * n"
+    assert block in [s.tactic for s in TacticMemory([step, OMEGA]).propose(state, 3)]
+    theorem = Theorem.from_statement("theorem range_fives (n : Nat) : ((List.range n).map (fun _ => 5)).sum = 5 * n")
+    config = SearchConfig(width=1, budget=Budget(3, 2, 900.0))
+    bare = SearchProver(toolchain, PriorPolicy(), config, tactic_timeout_s=900, first_pass=FirstPassSettings())
+    [alone] = bare.prove_all([theorem])
+    assert alone.status != "proved", alone.proof
+    prover = SearchProver(toolchain, MemoryPolicy(PriorPolicy(), TacticMemory([step, OMEGA])), config,
+                          tactic_timeout_s=900, first_pass=FirstPassSettings())
+    [attempt] = prover.prove_all([theorem])
+    assert attempt.status == "proved", attempt
+    assert "  | succ k ih => simp_all [List.range_succ] <;> omega" in attempt.proof.split("\n")
