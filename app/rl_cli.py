@@ -226,6 +226,8 @@ class PoolOptions(OutputOptions, LeanOptions):
     out: str = option(metavar="JSONL", required=True, help="where to write the pool (a suite .jsonl)")
     arithmetic: int = option(40, metavar="N", help="synthetic arithmetic statements")
     logic: int = option(40, metavar="N", help="synthetic logic statements")
+    families: int = option(0, metavar="N", help="instances of synthetic families of the core dev split "
+                           "(inductions and rewrites naming their lemmas)")
     exclude: list[str] = option([], metavar="SUITE", action="append", help="also decontaminate against this "
                                 "suite (a miniF2F/ProofNet/PutnamBench checkout or .jsonl); repeatable")
     seed: int = option(0, metavar="N", help="random seed of the synthetic statements")
@@ -233,6 +235,7 @@ class PoolOptions(OutputOptions, LeanOptions):
     def __post_init__(self) -> None:
         at_least(self.arithmetic, 0, "--arithmetic")
         at_least(self.logic, 0, "--logic")
+        at_least(self.families, 0, "--families")
 
 
 def cmd_pool(options: PoolOptions) -> int:
@@ -247,7 +250,7 @@ def cmd_pool(options: PoolOptions) -> int:
                 shown.note(message)
 
             report = build_pool(toolchain, Path(options.out), arithmetic=options.arithmetic, logic=options.logic,
-                                seed=options.seed, exclude=list(options.exclude), progress=stage)
+                                families=options.families, seed=options.seed, exclude=list(options.exclude), progress=stage)
     except CurriculumError as exc:
         raise CommandError(str(exc)) from None
     data = report.to_dict()

@@ -109,7 +109,10 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
     pool_lemmas: PoolLemmas = option("related", help="which library lemmas the pool restates: those retrieval finds "
                                      "nearest the training statements (related) or a pseudo-random sample (sampled)")
     pool_references: bool = option(True, negatable=True, help="each restated lemma's Lean-checked proof "
-                                   "(`exact @LEMMA args`) is also a training step of its round")
+                                   "(`exact @LEMMA args`) and each family instance's proof is also a training step "
+                                   "of its round")
+    pool_families: int = option(0, metavar="K", help="instances of synthetic families of the training split "
+                                "(inductions and rewrites naming their lemmas) a round, other families each round")
     first_pass: bool = option(False, negatable=True, help="try Lean's one-shot automation on every problem before "
                               "its search, in one shared Lean run")
     suggest: str = option("none", metavar="TACTICS", help="Lean suggestion tactics whose concrete tactics become "
@@ -148,6 +151,7 @@ class ExpertIterationOptions(LeanKnowledgeOptions, OutputOptions, LeanOptions):
     def __post_init__(self) -> None:
         super().__post_init__()
         at_least(self.pool_per_round, 0, "--pool-per-round")
+        at_least(self.pool_families, 0, "--pool-families")
         at_least(self.tactic_memory, 0, "--tactic-memory")
         for flag, value in (("--rounds", self.rounds), ("--limit", self.limit), ("--eval-limit", self.eval_limit),
                             ("--concurrency", self.concurrency), ("--lean-processes", self.lean_processes),
@@ -205,7 +209,7 @@ def cmd_expert_iteration(options: ExpertIterationOptions) -> int:
         eval_limit=options.eval_limit, rounds=options.rounds, search=options.search_config(),
         collect_search=options.collect_config(), problems_per_round=options.problems_per_round,
         pool_per_round=options.pool_per_round, pool_lemmas=options.pool_lemmas,
-        pool_references=options.pool_references, first_pass=options.first_pass,
+        pool_references=options.pool_references, pool_families=options.pool_families, first_pass=options.first_pass,
         candidates=options.candidate_settings(), eval_first_pass=eval_first_pass,
         eval_candidates=eval_candidates, premise_roots=project_roots(options.project),
         tactic_memory=options.tactic_memory, concurrency=options.concurrency,

@@ -4,7 +4,7 @@ counts per round against the prior alone at equal budget.
     python bench/learning.py [--rounds 3] [--problems-per-round 40] [--eval-limit 40]
                              [--width 1] [--collect-width 8] [--collect-max-lean-calls N]
                              [--pool-per-round M]
-                             [--pool-lemmas related|sampled] [--no-pool-references]
+                             [--pool-lemmas related|sampled] [--no-pool-references] [--pool-families K]
                              [--out runs/learning]
 
 Runs `training.expert_iteration` on the `core` suite. Training: `--problems-per-round` new dev
@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="library lemmas the pool restates: nearest the training statements, or sampled")
     parser.add_argument("--no-pool-references", dest="pool_references", action="store_false",
                         help="restated lemmas' proofs are not training steps (only what the searches found)")
+    parser.add_argument("--pool-families", type=int, default=0,
+                        help="synthetic family instances a round (inductions and rewrites of dev families)")
     parser.add_argument("--tactic-memory", type=int, default=3,
                         help="tactics per state a trained round's policy adds from similar training steps (0: none)")
     parser.add_argument("--eval-limit", type=int, default=40, help="held-out problems (core test)")
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                                            budget=dataclasses.replace(search.budget, max_lean_calls=(
                                                args.collect_max_lean_calls or args.max_lean_calls))),
         problems_per_round=args.problems_per_round, pool_per_round=args.pool_per_round, pool_lemmas=args.pool_lemmas,
-        pool_references=args.pool_references, first_pass=args.lean,
+        pool_references=args.pool_references, pool_families=args.pool_families, first_pass=args.lean,
         candidates=full if args.lean else CandidateSettings(),
         eval_first_pass=eval_first_pass, eval_candidates=eval_candidates, tactic_memory=args.tactic_memory,
         concurrency=args.concurrency, retrain_every=args.retrain_every,

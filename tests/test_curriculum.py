@@ -5,6 +5,7 @@ Real Lean: one `prover train pool` run (2 Lean processes: the library signatures
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from itertools import product
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from lean_prover.prover.suite import load_suite
-from lean_prover.training.curriculum import (arithmetic_candidates, excluded_keys, logic_candidates, restate,
-                                 statement_key)
+from lean_prover.training.curriculum import (FAMILIES, arithmetic_candidates, excluded_keys, family_candidates,
+                                             logic_candidates, restate, statement_key, teaches_by_reference)
 
 
 def test_statement_key_ignores_names_binder_names_and_spacing() -> None:
@@ -79,6 +80,34 @@ def test_synthetic_statements_are_true_and_seeded() -> None:
             assert int(found[2]) - int(found[1]) == int(found[3])
 
 
+def test_families_bring_other_families_each_round_and_teach_their_whole_proof() -> None:
+    """No Lean: consecutive seeds (a run's rounds) take other families, constants change with the
+    seed, and an instance's reference step is its whole induction block (or its rewrite)."""
+    from lean_prover.training.data import reference_steps
+
+    family = {f.name: f for f in FAMILIES}
+    first, second = (family_candidates(2, seed) for seed in (1, 2))
+    names = [[c.origin.split()[2] for c in cs] for cs in (first, second)]
+    assert all(n in family for n in names[0] + names[1]) and not set(names[0]) & set(names[1])
+    assert family_candidates(2, 1) == first and family_candidates(2, 4) != first  # seeded
+    assert all(teaches_by_reference(c.origin) for c in first)
+    assert teaches_by_reference("restates Init lemma Nat.dvd_add")
+    assert not teaches_by_reference("synthetic arithmetic") and not teaches_by_reference("synthetic logic")
+    blocks = {c.origin.split()[2]: step.tactic for c in family_candidates(len(FAMILIES), 0)
+              for step in reference_steps([c.problem()])}
+    assert set(blocks) == set(family)  # every family gives a step
+    assert blocks["range_const_sum"] == \
+        "induction n with\n| zero => simp_all\n| succ k ih => simp_all [List.range_succ] <;> omega"
+    assert blocks["pow_dvd"] == "simp [Nat.dvd_iff_mod_eq_zero, Nat.add_mod, Nat.pow_mod]"
+    problem = first[0].problem()
+    for proof, tactic in (("by\n  intro h\n  exact h", "intro h"), ("by exact foo", "exact foo"),
+                          ("by induction n with\n  | zero => rfl\n  | succ k ih => omega\n  done",
+                           "induction n with\n| zero => rfl\n| succ k ih => omega"),
+                          ("by\n  induction n with\n  exact h", None)):
+        steps = reference_steps([dataclasses.replace(problem, reference_proof=proof)])
+        assert [s.tactic for s in steps] == ([tactic] if tactic else []), proof
+
+
 def test_core_suite_is_excluded_in_every_split() -> None:
     keys, lemmas = excluded_keys([])
     core = load_suite("core")
@@ -99,7 +128,7 @@ def pool(toolchain, tmp_path_factory) -> tuple[Path, dict, str]:
     bench.write_text(json.dumps({"name": "bench_leak", "statement": renamed, "split": "test"}) + "\n")
     out = work / "pool.jsonl"
     args = build_parser().parse_args(["train", "pool", "--out", str(out), "--arithmetic", "12", "--logic", "12",
-                              "--exclude", str(bench), "--json"])
+                                      "--families", "12", "--exclude", str(bench), "--json"])
     import contextlib
     import io
 
@@ -123,8 +152,14 @@ def test_pool_is_a_loadable_checked_decontaminated_suite(pool) -> None:
     assert report["dropped"]["benchmark_overlap"] >= 2  # core restatements and the leaked statement
     library = [p for p in problems if p.origin.startswith("restates")]
     assert library and all(p.origin.split()[-1] not in p.statement for p in library)  # lemma not named
-    assert report["candidates"]["library"] + report["candidates"]["arithmetic"] + report["candidates"]["logic"] == \
+    assert sum(report["candidates"].values()) == \
         len(problems) + sum(v for k, v in report["dropped"].items() if k != "unreadable_signature")
+    # every family instance that does not restate a core problem (nor repeat another) is proved by
+    # its reference proof in Lean, so all six families are in the pool
+    expected = {statement_key(c.statement) for c in family_candidates(12, 0)} - keys
+    written = {statement_key(p.statement) for p in problems if p.origin.startswith("synthetic family")}
+    assert written == expected and {p.origin.split()[2] for p in problems
+                                    if p.origin.startswith("synthetic family")} == {f.name for f in FAMILIES}
 
 
 def test_pool_cli_bad_input(tmp_path: Path) -> None:

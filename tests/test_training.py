@@ -181,13 +181,13 @@ def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
     data = {k: v for k, v in config.to_dict().items()
             if k not in ("rounds", "concurrency", "lean_processes", "pool_per_round", "first_pass", "candidates",
                          "eval_first_pass", "eval_candidates", "premise_roots", "pool_lemmas",
-                         "pool_references")}
+                         "pool_references", "pool_families")}
     data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
     data["generation"].pop("tactic_memory")  # a model config field added later, counted when set
     assert config.fingerprint() == hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
     for changed in (dict(pool_per_round=4), dict(first_pass=True), dict(candidates=CandidateSettings(("exact?",))),
                     dict(eval_first_pass=True), dict(eval_candidates=CandidateSettings()),
-                    dict(premise_roots=("Init", "Std", "Lean", "Mathlib")), dict(tactic_memory=0),
+                    dict(premise_roots=("Init", "Std", "Lean", "Mathlib")), dict(tactic_memory=0), dict(pool_families=2),
                     dict(generation=ModelConfig(backend="hf", num_samples=16, tactic_memory="m.jsonl"))):
         assert dataclasses.replace(config, **changed).fingerprint() != config.fingerprint(), changed
     # the pool's lemma choice counts only with a pool; "sampled" is what pools were before the choice
@@ -204,8 +204,9 @@ def test_problems_per_round_and_what_the_run_fingerprint_covers(tmp_path):
 
 def test_a_rounds_restated_lemmas_teach_their_proofs_as_steps(tmp_path):
     """No Lean (the pool file as `build_pool` writes it after Lean's check): each restated
-    library lemma of round r gives the step (its goal, `exact @LEMMA args`) to rounds r, r+1, …;
-    synthetic statements do not; `pool_references=False` gives none."""
+    library lemma of round r gives the step (its goal, `exact @LEMMA args`) to rounds r, r+1, …,
+    a family instance its whole induction block; synthetic arithmetic does not;
+    `pool_references=False` gives none."""
     import dataclasses
 
     from lean_prover.training.expert_iteration import ExpertIteration, ExpertIterationConfig
@@ -216,7 +217,10 @@ def test_a_rounds_restated_lemmas_teach_their_proofs_as_steps(tmp_path):
                       proof="by omega", origin="synthetic arithmetic")],
              2: [dict(name="pool_nat_2", statement="theorem pool_nat_2 {k m n : Nat} (kpos : 0 < k) "
                       "(H : k * m ∣ k * n) : m ∣ n", proof="by exact @Nat.dvd_of_mul_dvd_mul_left k m n kpos H",
-                      origin="restates Init lemma Nat.dvd_of_mul_dvd_mul_left")]}
+                      origin="restates Init lemma Nat.dvd_of_mul_dvd_mul_left"),
+                 dict(name="pool_ind_2", statement="theorem pool_ind_2 (n : Nat) : (List.replicate n 7).sum = 7 * n",
+                      proof="by\n  induction n with\n  | zero => simp_all\n  | succ k ih => simp_all <;> omega",
+                      origin="synthetic family replicate_sum (like ind_replicate_sum)")]}
     for index, rows in pools.items():
         (tmp_path / f"round_{index}").mkdir()
         (tmp_path / f"round_{index}" / "pool.jsonl").write_text(
@@ -226,8 +230,9 @@ def test_a_rounds_restated_lemmas_teach_their_proofs_as_steps(tmp_path):
     assert [(s.state, s.tactic, s.source, s.round) for s in run._data(1)] == [
         ("m n : Nat\n⊢ m.gcd n ∣ m ∧ m.gcd n ∣ n", "exact @Nat.gcd_dvd m n", "reference", 1)]
     assert [s.tactic for s in run._data(2)] == ["exact @Nat.gcd_dvd m n",
-                                                 "exact @Nat.dvd_of_mul_dvd_mul_left k m n kpos H"]
-    assert len(run._memory(2)) == 2  # the round's policy remembers them
+                                                 "exact @Nat.dvd_of_mul_dvd_mul_left k m n kpos H",
+                                                 "induction n with\n| zero => simp_all\n| succ k ih => simp_all <;> omega"]
+    assert len(run._memory(2)) == 3  # the round's policy remembers them
     assert ExpertIteration(dataclasses.replace(config, pool_references=False), tmp_path, None)._data(2) == []
 
 

@@ -12,6 +12,11 @@ Sources:
 2. **Synthetic arithmetic**: seeded random linear equations and inequalities over `Nat`/`Int`,
    closed by `omega`; **synthetic logic**: random propositional formulas over `p q r` kept only
    when a truth table says they are tautologies, closed by `grind`.
+3. **Synthetic families** (:data:`FAMILIES`, off unless asked for): instances, with other
+   constants, of families the `core` dev split has (`m ∣ a ^ n + b`, sums over `List.range` and
+   `List.replicate`, `Nat.repeat`, geometric sums, a bound on a list's sum), each proved by an
+   induction or a rewrite naming the lemmas it needs (`induction n with | zero => … | succ k ih
+   => simp_all [List.range_succ] <;> omega`), which one-shot automation does not find.
 
 Every statement is checked by Lean together with its reference proof (`by exact @NAME x y h` — every
 binder passed explicitly — for restatements) in one file: only statements that elaborate AND are proved enter the pool, so each
@@ -41,7 +46,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from itertools import product
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from lean_prover.lean_env.limits import FILE_CHECK_TIMEOUT_S
 from lean_prover.lean_env.process import run_lean_file
@@ -179,7 +184,10 @@ def restate(name: str, signature: str) -> Candidate | None:
 
 def library_candidates(toolchain: Toolchain, names: tuple[str, ...] = LIBRARY_LEMMAS,
                        timeout_s: float = FILE_CHECK_TIMEOUT_S) -> list[Candidate]:
-    """Restatements of library lemmas, from one Lean process printing every signature."""
+    """Restatements of library lemmas, from one Lean process printing every signature (none
+    without names)."""
+    if not names:
+        return []
     lines = [f"#check {name}" for name in names]
     with tempfile.TemporaryDirectory(prefix="prover-pool-") as tmp:
         path = Path(tmp) / "PoolCheck.lean"
@@ -315,6 +323,91 @@ def logic_candidates(count: int, seed: int = 0) -> list[Candidate]:
     return candidates
 
 
+FAMILY_ORIGIN = "synthetic family"
+
+
+@dataclass(frozen=True)
+class Family:
+    """A parametrised family of statements of the `core` dev split, with the proof of every
+    instance: `make(rng)` draws the constants and returns (binders and type, proof tactic lines)."""
+
+    name: str
+    topic: str
+    generalises: str  # the core dev problem(s) the family is drawn from
+    make: Callable[[random.Random], tuple[str, list[str]]]
+
+
+def _pow_dvd(rng: random.Random) -> tuple[str, list[str]]:
+    m = rng.randint(3, 11)
+    a, b = m * rng.randint(1, 4) + 1, m * rng.randint(0, 3) + m - 1
+    return f"(n : Nat) : {m} ∣ {a} ^ n + {b}", ["simp [Nat.dvd_iff_mod_eq_zero, Nat.add_mod, Nat.pow_mod]"]
+
+
+def _range_const_sum(rng: random.Random) -> tuple[str, list[str]]:
+    c = rng.randint(2, 9)
+    return (f"(n : Nat) : ((List.range n).map (fun _ => {c})).sum = {c} * n",
+            ["induction n with", "| zero => simp_all", "| succ k ih => simp_all [List.range_succ] <;> omega"])
+
+
+def _replicate_sum(rng: random.Random) -> tuple[str, list[str]]:
+    c = rng.randint(2, 9)
+    return (f"(n : Nat) : (List.replicate n {c}).sum = {c} * n",
+            ["induction n with", "| zero => simp_all", "| succ k ih => simp_all [List.replicate_succ] <;> omega"])
+
+
+def _repeat_mul(rng: random.Random) -> tuple[str, list[str]]:
+    c = rng.randint(3, 9)
+    return (f"(n : Nat) : Nat.repeat (fun x => {c} * x) n 1 = {c} ^ n",
+            ["induction n with", "| zero => rfl", "| succ k ih => simp_all [Nat.repeat, Nat.pow_succ, Nat.mul_comm]"])
+
+
+def _sum_le_bound(rng: random.Random) -> tuple[str, list[str]]:
+    c = rng.randint(2, 9)
+    return (f"(l : List Nat) (h : ∀ x ∈ l, x ≤ {c}) : l.sum ≤ l.length * {c}",
+            ["induction l with", "| nil => simp", "| cons x xs ih => simp_all [Nat.succ_mul]; omega"])
+
+
+def _geometric_sum(rng: random.Random) -> tuple[str, list[str]]:
+    c = rng.randint(4, 8)
+    return (f"(n : Nat) : {c - 1} * ((List.range n).map (fun i => {c} ^ i)).sum + 1 = {c} ^ n",
+            ["induction n with", "| zero => simp",
+             "| succ k ih => simp [List.range_succ, Nat.pow_succ, Nat.mul_add] at *; omega"])
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("pow_dvd", "divisibility", "div_three_seven_pow_add_two, ind_five_dvd_six_pow_add_four", _pow_dvd),
+    Family("range_const_sum", "induction", "ind_map_const_three_sum", _range_const_sum),
+    Family("replicate_sum", "induction", "ind_replicate_sum, ind_replicate_two_sum", _replicate_sum),
+    Family("repeat_mul", "induction", "ind_repeat_double", _repeat_mul),
+    Family("sum_le_bound", "induction", "ind_sum_le_length_mul", _sum_le_bound),
+    Family("geometric_sum", "induction", "ind_geometric_three, ind_sum_two_pows", _geometric_sum),
+)
+
+
+def family_candidates(count: int, seed: int = 0) -> list[Candidate]:
+    """`count` instances of :data:`FAMILIES` (families the `core` dev split has, each proof an
+    induction or a rewrite with named lemmas that one-shot automation does not find), the
+    families taken in turn from the `seed`-th slice (so that consecutive seeds, a run's rounds,
+    bring other families), the constants drawn with `seed`."""
+    rng = random.Random(f"families-{seed}")
+    candidates = []
+    for offset in range(count):
+        family = FAMILIES[(seed * count + offset) % len(FAMILIES)]
+        body, tactics = family.make(rng)
+        name = f"pool_{family.topic[:3]}_{_short_hash(body)}"
+        proof = "by\n" + "\n".join(f"  {line}" for line in tactics)
+        candidates.append(Candidate(name, f"theorem {name} {body}", proof, family.topic, 3,
+                                    f"{FAMILY_ORIGIN} {family.name} (like {family.generalises})"))
+    return candidates
+
+
+def teaches_by_reference(origin: str) -> bool:
+    """Whether a pool statement's Lean-checked reference proof is worth a training step: a
+    restated lemma's `exact @LEMMA args` and a family's induction or rewrite (not the synthetic
+    arithmetic and logic, which one-shot automation closes)."""
+    return restated_lemma(origin) is not None or origin.startswith(FAMILY_ORIGIN)
+
+
 def excluded_keys(suites: list[str]) -> tuple[set[str], set[str]]:
     """Normalised statements of the `core` suite (every split) and the given suites, and the
     library lemmas that core problems restate."""
@@ -335,16 +428,16 @@ def excluded_keys(suites: list[str]) -> tuple[set[str], set[str]]:
 
 
 def build_pool(toolchain: Toolchain, out: Path, arithmetic: int = 40, logic: int = 40, seed: int = 0,
-               exclude: list[str] = (), names: tuple[str, ...] = LIBRARY_LEMMAS,
+               exclude: list[str] = (), names: tuple[str, ...] = LIBRARY_LEMMAS, families: int = 0,
                progress=lambda _m: None) -> PoolReport:
     """Generate, decontaminate, deduplicate and Lean-check the pool; write it to `out` (a suite .jsonl)."""
-    if arithmetic < 0 or logic < 0:
-        raise CurriculumError("--arithmetic and --logic must be at least 0")
+    if arithmetic < 0 or logic < 0 or families < 0:
+        raise CurriculumError("--arithmetic, --logic and --families must be at least 0")
     keys, core_lemmas = excluded_keys(list(exclude))
     progress(f"printing {len(names)} library signatures")
     library = library_candidates(toolchain, names)
     sources = {"library": library, "arithmetic": arithmetic_candidates(arithmetic, seed),
-               "logic": logic_candidates(logic, seed)}
+               "logic": logic_candidates(logic, seed), "families": family_candidates(families, seed)}
     dropped: dict[str, int] = {"unreadable_signature": len(names) - len(library), "benchmark_overlap": 0,
                                "duplicate": 0, "lean_rejected": 0}
     kept: list[Candidate] = []

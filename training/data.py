@@ -159,8 +159,10 @@ def sft_dataset(steps: list[Step], prompt_for: Callable[[str], str] = format_pro
 
 
 def reference_steps(problems: list, round_index: int = 0) -> list[Step]:
-    """Seed steps from reference proofs: for each problem with a `by` proof whose first tactic
-    is one line, (the initial goal printed from the statement, that tactic), source `reference`.
+    """Seed steps from reference proofs: for each problem with a `by` proof, (the initial goal
+    printed from the statement, its first tactic), source `reference`. The first tactic is its
+    first line, or a whole `… with` block (`induction n with` and its `| zero => …` alternatives,
+    relative indentation kept) when the first line opens one.
 
     Only the first step is taken: later states would need Lean to be computed. Use only the
     training split's problems (never the evaluation split's)."""
@@ -171,8 +173,8 @@ def reference_steps(problems: list, round_index: int = 0) -> list[Step]:
         proof = problem.reference_proof.strip()
         if not proof.startswith("by"):
             continue
-        first = next((line.strip() for line in proof[2:].split("\n") if line.strip()), "")
-        if not first or first.endswith(("with", "by", "=>", ":=")) or first.startswith(("·", "|", "<;>")):
+        first = _first_tactic(proof[2:])
+        if not first or first.endswith(("by", "=>", ":=")) or first.startswith(("·", "|", "<;>")):
             continue
         try:
             state = goal_text(parse_statement(problem.statement))
@@ -180,3 +182,21 @@ def reference_steps(problems: list, round_index: int = 0) -> list[Step]:
             continue
         steps.append(Step(state, first, problem.name, round_index, "reference", "", 0, "", "reference"))
     return steps
+
+
+def _first_tactic(body: str) -> str:
+    """The first tactic of a tactic block: its first line, with the `|` alternatives (and their
+    deeper-indented lines) that follow a line ending in `with`, the alternatives at column 0;
+    "" for a `with` line without alternatives."""
+    lines = [line for line in body.split("\n") if line.strip()]
+    if not lines or not lines[0].strip().endswith("with"):
+        return lines[0].strip() if lines else ""
+    block, column = [lines[0].strip()], None
+    for line in lines[1:]:
+        indent = len(line) - len(line.lstrip())
+        if line.lstrip().startswith("|") and column in (None, indent):
+            column = indent
+        elif column is None or indent <= column:
+            break
+        block.append(line[column:].rstrip())
+    return "\n".join(block) if column is not None else ""

@@ -13,10 +13,13 @@ Each round r = 1 … R:
    under hidden names — a fresh slice each round, of the lemmas retrieval finds nearest the
    training statements (`pool_lemmas="related"`, :func:`training.curriculum.related_lemma_names`)
    or of all of them in a pseudo-random order (`"sampled"`) — and a quarter each of synthetic arithmetic and
-   logic with the round as seed; all checked by Lean, none overlapping `core`; with
-   `pool_references` each restated lemma's Lean-checked proof, `exact @LEMMA args`, is also a
-   training step of its round (source `reference`), so a round learns the lemmas it restates
-   even when one-shot automation proves the statement another way); with
+   logic with the round as seed; with `pool_families` = K, also K instances of synthetic
+   families of the training split (:data:`training.curriculum.FAMILIES`: inductions and
+   rewrites naming their lemmas), other families each round; all checked by Lean, none
+   overlapping `core`; with `pool_references` each restated lemma's Lean-checked proof, `exact
+   @LEMMA args`, and each family instance's induction or rewrite is also a training step of its
+   round (source `reference`), so a round learns the lemmas and proof shapes it adds even when
+   one-shot automation proves the statement another way); with
    `first_pass` and `candidates` every search (collection and evaluation alike) starts with
    one-shot automation and gets Lean's suggestions and retrieved premises as candidates, so the
    collected steps include lemma-naming tactics (:mod:`training.data` keeps their source); a
@@ -84,7 +87,7 @@ from lean_prover.search.prove import SearchProver
 from lean_prover.search.types import Budget
 from lean_prover.training.base_model import build_base_model
 from lean_prover.training.curriculum import (build_pool, excluded_keys, index_lemma_names, related_lemma_names,
-                                             restated_lemma)
+                                             teaches_by_reference)
 from lean_prover.training.data import Step, load_steps, reference_steps, save_steps
 from lean_prover.training.filters import (drop_confident, drop_duplicates, drop_no_progress, drop_unusable, prune_redundant,
                               report_dict)
@@ -128,6 +131,7 @@ class ExpertIterationConfig:
     pool_per_round: int = 0  # new pool statements a round: library lemmas restated and synthetic families
     pool_lemmas: PoolLemmas = "related"  # which library lemmas the pool restates (module docstring)
     pool_references: bool = True  # restated lemmas' proofs are training steps too (module docstring)
+    pool_families: int = 0  # synthetic family instances a round, besides pool_per_round (module docstring)
     first_pass: bool = False  # one-shot automation before each search (search.portfolio)
     candidates: CandidateSettings = field(default_factory=CandidateSettings)  # Lean's suggestions, premises
     eval_first_pass: bool | None = None  # the held-out evaluation's first pass (None: as `first_pass`)
@@ -143,12 +147,12 @@ class ExpertIterationConfig:
         added_later = {"pool_per_round": 0, "first_pass": False,
                        "candidates": json.loads(json.dumps(asdict(CandidateSettings()))),
                        "eval_first_pass": None, "eval_candidates": None, "premise_roots": list(DEFAULT_ROOTS),
-                       "tactic_memory": 0}
+                       "tactic_memory": 0, "pool_families": 0}
         data = {k: v for k, v in self.to_dict().items() if k not in ("rounds", "concurrency", "lean_processes")
                 and not (k in added_later and v == added_later[k])}
         if self.pool_per_round <= 0 or self.pool_lemmas == "sampled":  # no pool, or the pool before the choice
             data.pop("pool_lemmas")
-        if self.pool_per_round <= 0 or not self.pool_references:  # no pool, or pools before reference steps
+        if self.pool_per_round + self.pool_families <= 0 or not self.pool_references:  # no pool, or before
             data.pop("pool_references")
         data["sft"] = {k: v for k, v in data["sft"].items() if k not in ("save_steps", "resume")}
         if not data["generation"].get("tactic_memory"):  # a model config field added later
@@ -389,7 +393,7 @@ class ExpertIteration:
     def _round_pool(self, index: int) -> list[Problem]:
         """Round `index`'s own new statements (built once, then read from `round_R/pool.jsonl`)."""
         count = self.config.pool_per_round
-        if count <= 0:
+        if count + self.config.pool_families <= 0:
             return []
         path = self.out / f"round_{index}" / "pool.jsonl"
         if not path.is_file():
@@ -401,7 +405,7 @@ class ExpertIteration:
                 names = index_lemma_names(load_or_build_index(self.toolchain, self.config.premise_roots).premises,
                                           index, lemmas)
             report = build_pool(self.toolchain, path, arithmetic=count // 4, logic=count // 4, seed=index,
-                                names=names)
+                                names=names, families=self.config.pool_families)
             self.on_event("pool", {"round": index, **report.to_dict()})
         return load_suite(str(path))
 
@@ -439,11 +443,11 @@ class ExpertIteration:
 
     def _pool_reference_steps(self, index: int) -> list[Step]:
         """The first steps of the Lean-checked proofs of round `index`'s restated library lemmas
-        (`exact @LEMMA args` on the statement's goal), when `pool_references` is set."""
+        (`exact @LEMMA args` on the statement's goal) and family instances (an induction block,
+        a rewrite), when `pool_references` is set."""
         if not self.config.pool_references:
             return []
-        restated = [p for p in self._round_pool(index) if restated_lemma(p.origin)]
-        return reference_steps(restated, index)
+        return reference_steps([p for p in self._round_pool(index) if teaches_by_reference(p.origin)], index)
 
     def _data(self, index: int) -> list[Step]:
         """The training set of round `index`: seed steps and every round's kept steps so far."""
