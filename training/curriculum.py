@@ -329,58 +329,51 @@ FAMILY_ORIGIN = "synthetic family"
 @dataclass(frozen=True)
 class Family:
     """A parametrised family of statements of the `core` dev split, with the proof of every
-    instance: `make(rng)` draws the constants and returns (binders and type, proof tactic lines)."""
+    instance: `statement` (binders and type) and `proof` (tactic lines) are format strings
+    filled with the constants `draw(rng)` returns."""
 
     name: str
     topic: str
     generalises: str  # the core dev problem(s) the family is drawn from
-    make: Callable[[random.Random], tuple[str, list[str]]]
+    statement: str
+    proof: tuple[str, ...]
+    draw: Callable[[random.Random], dict[str, int]]
 
 
-def _pow_dvd(rng: random.Random) -> tuple[str, list[str]]:
+def _constant(low: int, high: int) -> Callable[[random.Random], dict[str, int]]:
+    """A draw of one constant `c` in [low, high] (and `d` = c - 1)."""
+    def draw(rng: random.Random) -> dict[str, int]:
+        c = rng.randint(low, high)
+        return {"c": c, "d": c - 1}
+    return draw
+
+
+def _one_mod(rng: random.Random) -> dict[str, int]:
+    """A modulus m, a ≡ 1 and b ≡ -1 (mod m)."""
     m = rng.randint(3, 11)
-    a, b = m * rng.randint(1, 4) + 1, m * rng.randint(0, 3) + m - 1
-    return f"(n : Nat) : {m} ∣ {a} ^ n + {b}", ["simp [Nat.dvd_iff_mod_eq_zero, Nat.add_mod, Nat.pow_mod]"]
+    return {"m": m, "a": m * rng.randint(1, 4) + 1, "b": m * rng.randint(0, 3) + m - 1}
 
 
-def _range_const_sum(rng: random.Random) -> tuple[str, list[str]]:
-    c = rng.randint(2, 9)
-    return (f"(n : Nat) : ((List.range n).map (fun _ => {c})).sum = {c} * n",
-            ["induction n with", "| zero => simp_all", "| succ k ih => simp_all [List.range_succ] <;> omega"])
-
-
-def _replicate_sum(rng: random.Random) -> tuple[str, list[str]]:
-    c = rng.randint(2, 9)
-    return (f"(n : Nat) : (List.replicate n {c}).sum = {c} * n",
-            ["induction n with", "| zero => simp_all", "| succ k ih => simp_all [List.replicate_succ] <;> omega"])
-
-
-def _repeat_mul(rng: random.Random) -> tuple[str, list[str]]:
-    c = rng.randint(3, 9)
-    return (f"(n : Nat) : Nat.repeat (fun x => {c} * x) n 1 = {c} ^ n",
-            ["induction n with", "| zero => rfl", "| succ k ih => simp_all [Nat.repeat, Nat.pow_succ, Nat.mul_comm]"])
-
-
-def _sum_le_bound(rng: random.Random) -> tuple[str, list[str]]:
-    c = rng.randint(2, 9)
-    return (f"(l : List Nat) (h : ∀ x ∈ l, x ≤ {c}) : l.sum ≤ l.length * {c}",
-            ["induction l with", "| nil => simp", "| cons x xs ih => simp_all [Nat.succ_mul]; omega"])
-
-
-def _geometric_sum(rng: random.Random) -> tuple[str, list[str]]:
-    c = rng.randint(4, 8)
-    return (f"(n : Nat) : {c - 1} * ((List.range n).map (fun i => {c} ^ i)).sum + 1 = {c} ^ n",
-            ["induction n with", "| zero => simp",
-             "| succ k ih => simp [List.range_succ, Nat.pow_succ, Nat.mul_add] at *; omega"])
-
-
+_INDUCTION_N = ("induction n with", "| zero => simp_all")
 FAMILIES: tuple[Family, ...] = (
-    Family("pow_dvd", "divisibility", "div_three_seven_pow_add_two, ind_five_dvd_six_pow_add_four", _pow_dvd),
-    Family("range_const_sum", "induction", "ind_map_const_three_sum", _range_const_sum),
-    Family("replicate_sum", "induction", "ind_replicate_sum, ind_replicate_two_sum", _replicate_sum),
-    Family("repeat_mul", "induction", "ind_repeat_double", _repeat_mul),
-    Family("sum_le_bound", "induction", "ind_sum_le_length_mul", _sum_le_bound),
-    Family("geometric_sum", "induction", "ind_geometric_three, ind_sum_two_pows", _geometric_sum),
+    Family("pow_dvd", "divisibility", "div_three_seven_pow_add_two, ind_five_dvd_six_pow_add_four",
+           "(n : Nat) : {m} ∣ {a} ^ n + {b}", ("simp [Nat.dvd_iff_mod_eq_zero, Nat.add_mod, Nat.pow_mod]",), _one_mod),
+    Family("range_const_sum", "induction", "ind_map_const_three_sum",
+           "(n : Nat) : ((List.range n).map (fun _ => {c})).sum = {c} * n",
+           (*_INDUCTION_N, "| succ k ih => simp_all [List.range_succ] <;> omega"), _constant(2, 9)),
+    Family("replicate_sum", "induction", "ind_replicate_sum, ind_replicate_two_sum",
+           "(n : Nat) : (List.replicate n {c}).sum = {c} * n",
+           (*_INDUCTION_N, "| succ k ih => simp_all [List.replicate_succ] <;> omega"), _constant(2, 9)),
+    Family("repeat_mul", "induction", "ind_repeat_double", "(n : Nat) : Nat.repeat (fun x => {c} * x) n 1 = {c} ^ n",
+           ("induction n with", "| zero => rfl", "| succ k ih => simp_all [Nat.repeat, Nat.pow_succ, Nat.mul_comm]"),
+           _constant(3, 9)),
+    Family("sum_le_bound", "induction", "ind_sum_le_length_mul",
+           "(l : List Nat) (h : ∀ x ∈ l, x ≤ {c}) : l.sum ≤ l.length * {c}",
+           ("induction l with", "| nil => simp", "| cons x xs ih => simp_all [Nat.succ_mul]; omega"), _constant(2, 9)),
+    Family("geometric_sum", "induction", "ind_geometric_three, ind_sum_two_pows",
+           "(n : Nat) : {d} * ((List.range n).map (fun i => {c} ^ i)).sum + 1 = {c} ^ n",
+           ("induction n with", "| zero => simp",
+            "| succ k ih => simp [List.range_succ, Nat.pow_succ, Nat.mul_add] at *; omega"), _constant(4, 8)),
 )
 
 
@@ -393,9 +386,10 @@ def family_candidates(count: int, seed: int = 0) -> list[Candidate]:
     candidates = []
     for offset in range(count):
         family = FAMILIES[(seed * count + offset) % len(FAMILIES)]
-        body, tactics = family.make(rng)
+        constants = family.draw(rng)
+        body = family.statement.format(**constants)
         name = f"pool_{family.topic[:3]}_{_short_hash(body)}"
-        proof = "by\n" + "\n".join(f"  {line}" for line in tactics)
+        proof = "by\n" + "\n".join(f"  {line.format(**constants)}" for line in family.proof)
         candidates.append(Candidate(name, f"theorem {name} {body}", proof, family.topic, 3,
                                     f"{FAMILY_ORIGIN} {family.name} (like {family.generalises})"))
     return candidates
