@@ -398,7 +398,9 @@ class ExpertIteration:
         path = self.out / f"round_{index}" / "pool.jsonl"
         if not path.is_file():
             lemmas = count - 2 * (count // 4)
-            if self.config.pool_lemmas == "related":
+            if lemmas <= 0:
+                names: tuple[str, ...] = ()
+            elif self.config.pool_lemmas == "related":
                 names = related_lemma_names(self._retriever, [p.statement for p in self.train], index, lemmas,
                                             skip=excluded_keys([])[1])
             else:
