@@ -89,6 +89,8 @@ def test_options_generate_typed_flags_and_validate():
     (["check", "f.lean", "--timeout", "0"], "--timeout must be positive"),
     (["bench", "core", "--limit", "0"], "--limit must be at least 1"),
     (["train", "expert-iteration", "--out", "d", "--model-weight", "2"], "--model-weight must be in"),
+    (["train", "expert-iteration", "--out", "d", "--pool-families", "-1"], "--pool-families must be at least 0"),
+    (["train", "pool", "--out", "p.jsonl", "--families", "-1"], "--families must be at least 0"),
     (["suggest", "--goal", "⊢ True", "-k", "0"], "-k must be at least 1"),
 ])
 def test_bad_option_mixes_are_one_line_errors(argv, message, capsys):
