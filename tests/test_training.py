@@ -55,12 +55,14 @@ def test_steps_round_trip_through_jsonl_and_datasets(tmp_path):
         load_steps(path)
 
 
-def test_reference_steps_take_one_line_first_tactics_of_by_proofs():
+def test_reference_steps_take_the_first_tactic_of_by_proofs_a_line_or_a_with_block():
     problems = [Problem("a", "theorem a (n : Nat) : n + 0 = n", "dev", reference_proof="by omega"),
                 Problem("b", "theorem b (p : Prop) (hp : p) : p", "dev", reference_proof="hp"),
-                Problem("c", "theorem c (n : Nat) : n = n", "dev", reference_proof="by\n  induction n with\n  | zero => rfl")]
+                Problem("c", "theorem c (n : Nat) : n = n", "dev", reference_proof="by\n  induction n with\n  | zero => rfl"),
+                Problem("d", "theorem d (n : Nat) : n = n", "dev", reference_proof="by\n  cases n with\n  rfl")]
     steps = reference_steps(problems)
-    assert [(s.theorem, s.tactic, s.source) for s in steps] == [("a", "omega", "reference")]
+    assert [(s.theorem, s.tactic, s.source) for s in steps] == [("a", "omega", "reference"),
+                                                                 ("c", "induction n with\n| zero => rfl", "reference")]
     assert steps[0].state == "n : Nat\n⊢ n + 0 = n"
 
 
