@@ -50,6 +50,7 @@ from typing import Callable, Iterable
 
 from lean_prover.lean_env.limits import FILE_CHECK_TIMEOUT_S
 from lean_prover.lean_env.process import run_lean_file
+from lean_prover.lean_env.results import render_script
 from lean_prover.lean_env.toolchain import Toolchain
 from lean_prover.lean_env.theorem import Theorem
 from lean_prover.lean_env.verify import CheckOptions, check_file
@@ -389,7 +390,7 @@ def family_candidates(count: int, seed: int = 0) -> list[Candidate]:
         constants = family.draw(rng)
         body = family.statement.format(**constants)
         name = f"pool_{family.topic[:3]}_{_short_hash(body)}"
-        proof = "by\n" + "\n".join(f"  {line.format(**constants)}" for line in family.proof)
+        proof = render_script(["\n".join(line.format(**constants) for line in family.proof)])
         candidates.append(Candidate(name, f"theorem {name} {body}", proof, family.topic, 3,
                                     f"{FAMILY_ORIGIN} {family.name} (like {family.generalises})"))
     return candidates
