@@ -8,12 +8,17 @@ memory does, the way retrieval-based provers reuse proofs of similar goals:
 - **Similar states.** A state's tokens are :func:`prover.premises.goal_query`'s (hypothesis types
   once, targets twice, local names left out, operators as words); the similarity of two states
   is the weighted Jaccard index of their token counts (1.0: the same goal up to names). The
-  `neighbours` most similar remembered states with similarity ≥ `min_similarity` are used.
+  `neighbours` most similar remembered states with similarity ≥ `min_similarity` are used, one
+  per thing taught: a step whose tactic has the head and library lemmas of a closer one's
+  (`exact Nat.le_of_lt h`, `exact @Nat.le_of_lt a b h`) takes no neighbour's place, so a
+  lemma learned twice does not push out the next one.
 - **Their tactics, adapted.** A neighbour's tactic is proposed as it is when every local name it
   uses is a hypothesis of the new state (a value one of the same type); a tactic that names a
   library lemma and starts with `exact`/`apply`/`refine` is also proposed with the neighbour's
   local names replaced by what Lean can find for itself: `(by assumption)` for a proof, `_` for
-  a value (`exact Nat.dvd_add h h2` → `exact Nat.dvd_add (by assumption) (by assumption)`).
+  a value (`exact Nat.dvd_add h h2` → `exact Nat.dvd_add (by assumption) (by assumption)`),
+  and as it is only when the proofs it names state the same here (`h : a * c < b * c` learned,
+  `h : a < b` here: only the generalised form).
 - **Their tactics' shapes, with the lemmas this goal needs.** With a premise retriever
   (:mod:`prover.premises`), a neighbour's `exact`/`apply`/`refine` that names one library lemma
   is also proposed with each of the `lemmas` premises retrieved for the new state in its place,
@@ -85,15 +90,17 @@ def _locals(goal: Goal | None) -> dict[str, str]:
 def adapted_tactics(tactic: str, remembered_state: str, state: str) -> list[str]:
     """The tactic of a remembered step as proposed for `state` (module docstring): as it is when
     its local names are all hypotheses of `state` (a value of the same type: `a : Int` does not
-    stand for `a : Nat`); generalised when it names a library lemma and starts with
+    stand for `a : Nat`; for a tactic that has a generalised form, a proof of the same
+    statement); generalised when it names a library lemma and starts with
     `exact`/`apply`/`refine`."""
     theirs, mine = _locals(_first_goal(remembered_state)), _locals(_first_goal(state))
     used = [t for t in code_tokens(tactic) if t.kind == "ident" and t.value in theirs]
+    generalisable = bool(used) and bool(library_names(tactic)) and tactic.split()[0] in _GENERALISED_HEADS
+    same_type_needed = {name for name, kind in theirs.items() if generalisable or is_value_type(kind)}
     proposals = []
-    if all(t.value in mine and (mine[t.value] == theirs[t.value] or not is_value_type(theirs[t.value]))
-           for t in used):
+    if all(t.value in mine and (t.value not in same_type_needed or mine[t.value] == theirs[t.value]) for t in used):
         proposals.append(tactic)
-    if used and library_names(tactic) and tactic.split()[0] in _GENERALISED_HEADS:
+    if generalisable:
         pieces, position = [], 0
         for token in used:
             pieces.append(tactic[position:token.start])
@@ -122,6 +129,14 @@ def lemma_tactics(tactic: str, generalised: str, lemma: str, retrieved: list["Pr
         else:
             tactics.append(f"apply {name}" if head == "apply" else f"{head} {application}")
     return tactics
+
+
+def _lemma_use(tactic: str) -> tuple[str, ...]:
+    """What a remembered tactic teaches: its head and the library lemmas it names (`exact
+    @Nat.le_of_lt a b h` and `exact Nat.le_of_lt h` teach the same), or the tactic itself when
+    it names none."""
+    names = library_names(tactic)
+    return (tactic.split()[0], *names) if names else (tactic,)
 
 
 def similarity(a: Counter, b: Counter) -> float:
@@ -169,10 +184,14 @@ class TacticMemory:
                         key=lambda item: (-item[0], item[1]))
         best: dict[str, float] = {}
         retrieved: list["Premise"] | None = None
-        for score, index in scored[: self.neighbours]:
-            if score < self.min_similarity:
+        lemma_uses: set[tuple[str, ...]] = set()
+        for score, index in scored:
+            if score < self.min_similarity or len(lemma_uses) == self.neighbours:
                 break
             step = self.steps[index]
+            if _lemma_use(step.tactic) in lemma_uses:
+                continue
+            lemma_uses.add(_lemma_use(step.tactic))
             adapted = adapted_tactics(step.tactic, step.state, state)
             named = library_names(step.tactic)
             filled = (self.retriever is not None and bool(adapted) and len(named) == 1

@@ -54,6 +54,33 @@ def test_the_memory_proposes_what_worked_in_the_most_similar_states():
     assert len(merged) == 4 and tactics[2] == "exact Nat.dvd_add (by assumption) (by assumption)"
 
 
+def test_a_lemma_applied_to_a_proof_of_another_statement_is_proposed_only_generalised():
+    """No Lean: `exact Nat.lt_of_mul_lt_mul_right h` learned with `h : a * c < b * c` is not
+    proposed as it is where `h : a < b` (Lean would refuse it); its generalised form is, and a
+    tactic with no generalised form keeps its names whatever their statements."""
+    state = "a b : Nat\nh : a < b\n⊢ a * a < b * b"
+    learned = Remembered("a b c : Nat\nh : a * c < b * c\n⊢ a < b", "exact Nat.lt_of_mul_lt_mul_right h")
+    assert adapted_tactics(learned.tactic, learned.state, state) == [
+        "exact Nat.lt_of_mul_lt_mul_right (by assumption)"]
+    same = "a b c : Nat\nh : a * c < b * c\n⊢ a < b"
+    assert adapted_tactics(learned.tactic, learned.state, same)[0] == learned.tactic
+    assert adapted_tactics("simp [h]", "a : Nat\nh : a = 1\n⊢ a + a = 2", "a : Nat\nh : a = 2\n⊢ a + a = 4") == [
+        "simp [h]"]
+
+
+def test_steps_that_teach_the_same_lemma_take_one_neighbour_place():
+    """No Lean: two spellings of one lemma's use (`L h`, `@L a b c h`) in the nearest states do
+    not push out the next lemma; each neighbour place goes to another lemma or tactic."""
+    left = "a b c : Nat\nh : a * b < a * c\n⊢ b < c"
+    spellings = [Remembered(left, "exact Nat.lt_of_mul_lt_mul_left h"),
+                 Remembered(left, "exact @Nat.lt_of_mul_lt_mul_left a b c h")]
+    other = Remembered("a b c d : Nat\nh1 : a ≤ b\nh2 : c ≤ d\n⊢ a * c ≤ b * d", "exact Nat.mul_le_mul h1 h2")
+    memory = TacticMemory([*spellings, other], neighbours=2)
+    proposed = memory.propose("x y z : Nat\nh : x * y < x * z\n⊢ y < z", 4)
+    assert any(s.premises == ("Nat.mul_le_mul",) for s in proposed), proposed
+    assert any(s.premises == ("Nat.lt_of_mul_lt_mul_left",) for s in proposed)
+
+
 def test_a_goal_needing_a_lemma_no_step_names_is_proved_with_a_remembered_shape(toolchain, nat_premise_index):
     """Real Lean and a real premise index: the prior alone does not prove `x ∣ y + z` at this
     budget; a memory that knows only `exact Nat.dvd_trans h1 h2` (on `a ∣ c`) gives the shape,
