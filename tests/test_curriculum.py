@@ -155,7 +155,7 @@ def test_pool_is_a_loadable_checked_decontaminated_suite(pool) -> None:
     assert sum(report["candidates"].values()) == \
         len(problems) + sum(v for k, v in report["dropped"].items() if k != "unreadable_signature")
     # every family instance that does not restate a core problem (nor repeat another) is proved by
-    # its reference proof in Lean, so all six families are in the pool
+    # its reference proof in Lean, so every family is in the pool
     expected = {statement_key(c.statement) for c in family_candidates(12, 0)} - keys
     written = {statement_key(p.statement) for p in problems if p.origin.startswith("synthetic family")}
     assert written == expected and {p.origin.split()[2] for p in problems

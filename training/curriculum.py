@@ -355,6 +355,17 @@ def _one_mod(rng: random.Random) -> dict[str, int]:
     return {"m": m, "a": m * rng.randint(1, 4) + 1, "b": m * rng.randint(0, 3) + m - 1}
 
 
+def _below_base(rng: random.Random) -> dict[str, int]:
+    """A slope a and a base b > a (so that a * n + 1 ≤ b ^ n for every n)."""
+    a = rng.randint(1, 6)
+    return {"a": a, "b": rng.randint(a + 1, 9)}
+
+
+def _start_and_step(rng: random.Random) -> dict[str, int]:
+    """A start value b and a step c."""
+    return {"b": rng.randint(1, 9), "c": rng.randint(2, 9)}
+
+
 _INDUCTION_N = ("induction n with", "| zero => simp_all")
 FAMILIES: tuple[Family, ...] = (
     Family("pow_dvd", "divisibility", "div_three_seven_pow_add_two, ind_five_dvd_six_pow_add_four",
@@ -375,6 +386,16 @@ FAMILIES: tuple[Family, ...] = (
            "(n : Nat) : {d} * ((List.range n).map (fun i => {c} ^ i)).sum + 1 = {c} ^ n",
            ("induction n with", "| zero => simp",
             "| succ k ih => simp [List.range_succ, Nat.pow_succ, Nat.mul_add] at *; omega"), _constant(4, 8)),
+    Family("pow_lower_bound", "inequalities", "ineq_linear_le_three_pow, ineq_succ_le_two_pow",
+           "(n : Nat) : {a} * n + 1 ≤ {b} ^ n",
+           ("induction n with", "| zero => simp", "| succ k ih => rw [Nat.pow_succ]; omega"), _below_base),
+    Family("filter_sum_le", "lists", "list_sum_filter_le",
+           "(l : List Nat) : (l.filter (fun x => x % {c} == 0)).sum ≤ l.sum",
+           ("induction l with", "| nil => simp",
+            "| cons x xs ih => cases hp : x % {c} == 0 <;> simp_all [List.filter_cons] <;> omega"), _constant(2, 9)),
+    Family("nat_rec_linear", "recursion", "rec_nat_rec_add_two",
+           "(n : Nat) : Nat.rec (motive := fun _ => Nat) {b} (fun _ acc => acc + {c}) n = {c} * n + {b}",
+           ("induction n with", "| zero => rfl", "| succ k ih => show _ + {c} = _; omega"), _start_and_step),
 )
 
 
