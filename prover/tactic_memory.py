@@ -189,9 +189,10 @@ class TacticMemory:
             if score < self.min_similarity or len(lemma_uses) == self.neighbours:
                 break
             step = self.steps[index]
-            if _lemma_use(step.tactic) in lemma_uses:
+            use = _lemma_use(step.tactic)
+            if use in lemma_uses:
                 continue
-            lemma_uses.add(_lemma_use(step.tactic))
+            lemma_uses.add(use)
             adapted = adapted_tactics(step.tactic, step.state, state)
             named = library_names(step.tactic)
             filled = (self.retriever is not None and bool(adapted) and len(named) == 1
