@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from lean_prover.lean_env.lexer import code_tokens
+
 TURNSTILE = "⊢"
 UNSOLVED_PREFIX = "unsolved goals"
 HASH_CHARS = 32  # hex digits of sha256 kept by `goals_hash`
@@ -246,5 +248,29 @@ def _keyword_at(text: str, i: int, words: tuple[str, ...]) -> bool:
     for word in words:
         end = i + len(word)
         if text.startswith(word, i) and (end == len(text) or text[end] == " "):
+            return True
+    return False
+
+
+_OPENING, _CLOSING = "([{⟨⦃", ")]}⟩⦄"
+
+
+def intros_introduces(target: str) -> bool:
+    """True when Lean's `intros` may change a goal with this target (its text as Lean prints it).
+    `intros` counts the binders to introduce syntactically (`Lean.Meta.getIntrosSize`: leading
+    `∀`/arrow, `let` and `have`, without unfolding), so a target that starts with none of those
+    words and has no arrow outside brackets is left as it is: `¬p` (`Not p`), `List.rec 0 (fun x
+    s => x + s) l = l.sum`, `Function.Injective f`. An arrow inside a binder's body (`∃ x, p →
+    q`) also answers True: the test errs towards `intros` doing something."""
+    tokens = [t.text for t in code_tokens(target)]
+    if tokens and tokens[0] in ("∀", "let", "have", "Π"):
+        return True
+    depth = 0
+    for text in tokens:
+        if text in _OPENING:
+            depth += 1
+        elif text in _CLOSING:
+            depth = max(0, depth - 1)
+        elif depth == 0 and text in ("→", "->"):
             return True
     return False

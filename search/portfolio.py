@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from lean_prover.lean_env.goals import intros_introduces
 from lean_prover.lean_env.limits import BASELINE_TIMEOUT_S, DEFAULT_HEARTBEATS
 from lean_prover.lean_env.results import render_script
 from lean_prover.lean_env.suggestions import Suggestion, SuggestionQuery, SuggestionTactic, query_suggestions
@@ -157,11 +158,11 @@ def known_root_failures(result: FirstPassResult, root_goals: str, heartbeats: in
     goal): the portfolio attempts Lean refused at a heartbeat limit at least the search's
     (`heartbeats`). Tactics are deterministic under a heartbeat limit, so the same tactic on the
     same goal fails again. An attempt `intros; t` counts for `t` only when `intros` can do nothing
-    there: the goal's target shows no binder, arrow or negation."""
+    there: one goal, whose target has no leading binder and no arrow outside brackets
+    (:func:`lean_env.goals.intros_introduces`)."""
     if result.proof is not None or result.heartbeats < heartbeats:
         return frozenset()
-    target = root_goals.rsplit("⊢", 1)[-1]
-    intros_is_noop = root_goals.count("⊢") == 1 and not any(mark in target for mark in ("∀", "→", "¬", "let ", "fun "))
+    intros_is_noop = root_goals.count("⊢") == 1 and not intros_introduces(root_goals.rsplit("⊢", 1)[-1])
     skipped = {tactics[0] for tactics in result.failed if len(tactics) == 1}
     if intros_is_noop:
         skipped |= {tactics[1] for tactics in result.failed if len(tactics) == 2 and tactics[0] == "intros"}

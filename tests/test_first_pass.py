@@ -138,6 +138,10 @@ def test_known_root_failures_and_the_policy_that_skips_them():
     # `intros` would change an arrow goal: only the attempt without it counts
     assert known_root_failures(refused, "a b : Nat\n⊢ a ∣ b → a ∣ b + b", 200000) == {"decide"}
     assert known_root_failures(refused, "case a\n⊢ p\ncase b\n⊢ q", 200000) == {"decide"}
+    # `intros` leaves `¬p` and a `fun` inside an application alone: both attempts count
+    recursion = "l : List Nat\n⊢ List.rec 0 (fun x x_1 s => x + s) l = l.sum"
+    assert known_root_failures(refused, recursion, 200000) == {"omega", "grind", "decide"}
+    assert known_root_failures(refused, "p : Prop\n⊢ ¬(p ∧ ¬p)", 200000) == {"omega", "grind", "decide"}
     assert known_root_failures(refused, plain, 400000) == frozenset()  # a search allowed more heartbeats
     proved = FirstPassResult("t", proof="by\n  omega", failed=[("intros", "grind")])
     assert known_root_failures(proved, plain, 200000) == frozenset()
@@ -158,6 +162,35 @@ def test_known_root_failures_and_the_policy_that_skips_them():
     root, other = RootSkippingPolicy(Adding(), plain, frozenset({"omega", "grind"})).suggest([plain, "⊢ q"], 2)
     assert [s.tactic for s in root] == ["simp", "exact h", "exact Nat.dvd_add h h"]
     assert [s.tactic for s in other] == ["omega", "grind", "exact Nat.dvd_add h h"]
+
+
+INTROS_TARGETS = {  # target: a proof of it after `intros` and a check that the target is unchanged
+    "¬(1 = 2)": "decide",
+    "(List.map (fun x => x + 1) [1, 2]).sum = 5": "decide",
+    "Function.Injective (fun x : Nat => x + 1)": "intro a b h\n  simp at h\n  exact h",
+    "∀ n : Nat, n + 0 = n": "omega",
+    "(n : Nat) → n = 0 → n + 1 = 1": "omega",
+    "1 = 1 → (2 = 2 → 3 = 3)": "omega",
+    "let m := 2; m + m = 4": "rfl",
+}
+
+
+def test_intros_changes_exactly_the_targets_the_rule_says(toolchain, tmp_path):
+    """Real Lean: after `intros` the target is the same (`guard_target =ₛ`) where
+    :func:`intros_introduces` says `intros` does nothing, and another one (`fail_if_success
+    guard_target =ₛ`) where it says it may; each theorem is then closed, so every theorem of the
+    file is proved exactly when every prediction holds."""
+    from lean_prover.lean_env.goals import intros_introduces
+
+    predicted = {target: intros_introduces(target) for target in INTROS_TARGETS}
+    assert list(predicted.values()) == [False, False, False, True, True, True, True]
+    path = tmp_path / "Intros.lean"
+    path.write_text("".join(
+        f"theorem t{i} : {target} := by\n  intros\n  {'fail_if_success ' if predicted[target] else ''}"
+        f"guard_target =ₛ {target}\n  {proof}\n\n" for i, (target, proof) in enumerate(INTROS_TARGETS.items())),
+        encoding="utf-8")
+    result = check_file(toolchain, path, CheckOptions(timeout_s=600))
+    assert result.status == "proved" and len(result.declarations) == len(INTROS_TARGETS), result
 
 
 def test_the_search_does_not_retry_automation_the_first_pass_saw_fail(toolchain):
