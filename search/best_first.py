@@ -3,7 +3,8 @@
 Priority of a state = cumulative tactic log-probability / depth**depth_exponent, minus the
 shape penalty of :mod:`search.heuristics`; with a critic it is mixed with log(value) by
 `critic_weight`. The best `nodes_per_call` states are expanded together so that all their
-candidate tactics go to Lean in one batch.
+candidate tactics go to Lean in one batch. When no state is left to expand and budget remains,
+the search widens (:mod:`search.widening`): it asks again, wider, at the states it expanded.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import heapq
 import math
 from typing import TYPE_CHECKING
 
-from lean_prover.lean_env.tactic_guard import is_usable_tactic
 from lean_prover.search.candidates import CandidateSource, propose
 from lean_prover.search.config import SearchConfig
-from lean_prover.search.heuristics import diversify, shape_penalty
+from lean_prover.search.heuristics import shape_penalty
 from lean_prover.search.tree import Node, SearchTree
 from lean_prover.search.types import BudgetMeter, ProbeEnv, Progress, SearchResult
+from lean_prover.search.widening import first_batch, widen
 
 if TYPE_CHECKING:
     from lean_prover.prover.critic import Critic
@@ -28,25 +29,31 @@ def best_first_search(
     env: ProbeEnv, policy: Policy, config: SearchConfig, critic: Critic | None = None,
     progress: Progress | None = None, source: CandidateSource | None = None,
 ) -> SearchResult:
-    """Search for a proof from `env.root()`; stops at the first proof or when the budget is spent.
-    `source` adds Lean's suggestions and premise candidates to the policy's (search.candidates)."""
+    """Search for a proof from `env.root()`; stops at the first proof, when the budget is spent,
+    or when no state is left to expand and widening finds nothing new. `source` adds Lean's
+    suggestions and premise candidates to the policy's (search.candidates)."""
     meter = BudgetMeter(config.budget)
     tree = SearchTree(env.root())
     use_critic = critic is not None and config.algorithm == "critic-bfs"
     if use_critic:
         tree.root.value = critic.score([tree.root.outcome.goals])[0]
     frontier: list[tuple[float, int, Node]] = [(0.0, 0, tree.root)]
-    while frontier:
+    max_same_head = config.heuristics.max_same_head
+    while True:
         if (reason := meter.exhausted()) is not None:
             return tree.result(False, [], meter, reason)
-        batch = [heapq.heappop(frontier)[2] for _ in range(min(config.nodes_per_call, len(frontier)))]
-        suggestions = propose(policy, env, batch, config.width, source, meter)
-        pairs, origins = [], []
-        for node, proposed in zip(batch, suggestions):
-            node.expanded = True
-            for suggestion in diversify([s for s in proposed if is_usable_tactic(s.tactic)], config.heuristics.max_same_head):
-                pairs.append((node.outcome, suggestion.tactic))
-                origins.append((node, suggestion))
+        if frontier:
+            nodes = [heapq.heappop(frontier)[2] for _ in range(min(config.nodes_per_call, len(frontier)))]
+            suggestions = propose(policy, env, nodes, config.width, source, meter)
+            batch = [(node, first_batch(node, proposed, config.width, max_same_head))
+                     for node, proposed in zip(nodes, suggestions)]
+        else:  # nothing left to expand: ask again, wider, where the search has been (search.widening)
+            preferred = sorted((n for n in tree.nodes if n.expanded), key=lambda n: -_priority(n, config, use_critic))
+            batch = widen(policy, env, preferred, config.nodes_per_call, config.width, source, meter, max_same_head)
+            if not batch:
+                break
+        pairs = [(node.outcome, suggestion.tactic) for node, kept in batch for suggestion in kept]
+        origins = [(node, suggestion) for node, kept in batch for suggestion in kept]
         meter.expansions += len(batch)
         if not pairs:
             continue

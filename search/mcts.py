@@ -5,7 +5,9 @@ policy's probability of the tactic normalised over its siblings and Q the mean b
 Expansion: the policy's tactics for a leaf are all probed in one Lean batch (several leaves
 per batch, kept apart by a virtual loss). Evaluation: the critic's value of each new state
 (0.5 without a critic); a proof is worth 1 and ends the search; a leaf with no usable child is
-dead (value 0) and never selected again.
+dead (value 0) and is not selected again. When every state is dead and budget remains, the
+search widens (:mod:`search.widening`): dead states are asked again, wider, best value first,
+and one that gains a live child is alive again.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from lean_prover.lean_env.tactic_guard import is_usable_tactic
 from lean_prover.search.candidates import CandidateSource, propose
 from lean_prover.search.config import SearchConfig
-from lean_prover.search.heuristics import diversify
 from lean_prover.search.tree import Node, SearchTree
 from lean_prover.search.types import BudgetMeter, ProbeEnv, Progress, SearchResult
+from lean_prover.search.widening import first_batch, widen
 
 if TYPE_CHECKING:
     from lean_prover.prover.critic import Critic
@@ -31,32 +32,37 @@ def mcts_search(
     env: ProbeEnv, policy: Policy, config: SearchConfig, critic: Critic | None = None,
     progress: Progress | None = None, source: CandidateSource | None = None,
 ) -> SearchResult:
-    """Search for a proof from `env.root()` with PUCT; stops at the first proof or when the budget is spent.
-    `source` adds Lean's suggestions and premise candidates to the policy's (search.candidates)."""
+    """Search for a proof from `env.root()` with PUCT; stops at the first proof, when the budget
+    is spent, or when every state is dead and widening finds nothing new. `source` adds Lean's suggestions and premise candidates to the policy's (search.candidates)."""
     meter = BudgetMeter(config.budget)
     tree = SearchTree(env.root())
+    max_same_head = config.heuristics.max_same_head
     while True:
         if (reason := meter.exhausted()) is not None:
             return tree.result(False, [], meter, reason)
         leaves = _select_leaves(tree.root, config)
-        if not leaves:
-            return tree.result(False, [], meter, "exhausted")
-        suggestions = propose(policy, env, leaves, config.width, source, meter)
+        if leaves:
+            suggestions = propose(policy, env, leaves, config.width, source, meter)
+            batch = [(leaf, first_batch(leaf, proposed, config.width, max_same_head))
+                     for leaf, proposed in zip(leaves, suggestions)]
+        else:  # every state dead: ask again, wider, where the search has been (search.widening)
+            preferred = sorted((n for n in tree.nodes if n.expanded), key=lambda n: (-n.value, n.depth, n.id))
+            batch = widen(policy, env, preferred, config.nodes_per_call, config.width, source, meter, max_same_head)
+            if not batch:
+                return tree.result(False, [], meter, "exhausted")
         pairs, origins = [], []
-        for leaf, proposed in zip(leaves, suggestions):
-            leaf.expanded = True
-            kept = diversify([s for s in proposed if is_usable_tactic(s.tactic)], config.heuristics.max_same_head)
+        for node, kept in batch:
             total = sum(math.exp(s.logprob) for s in kept) or 1.0
             for suggestion in kept:
-                pairs.append((leaf.outcome, suggestion.tactic))
-                origins.append((leaf, suggestion, math.exp(suggestion.logprob) / total))
-        meter.expansions += len(leaves)
+                pairs.append((node.outcome, suggestion.tactic))
+                origins.append((node, suggestion, math.exp(suggestion.logprob) / total))
+        meter.expansions += len(batch)
         outcomes = env.probe(pairs) if pairs else []
         meter.lean_calls += 1 if pairs else 0
         meter.probes += len(pairs)
         fresh: list[Node] = []
-        for (leaf, suggestion, prior), outcome in zip(origins, outcomes):
-            verdict, child = tree.place(leaf, suggestion, outcome)
+        for (node, suggestion, prior), outcome in zip(origins, outcomes):
+            verdict, child = tree.place(node, suggestion, outcome)
             if verdict == "proved":
                 return tree.result(True, child.tactics(), meter, "proved")
             if verdict == "new":
@@ -65,14 +71,16 @@ def mcts_search(
         if critic is not None and fresh:
             for node, value in zip(fresh, critic.score([n.outcome.goals for n in fresh])):
                 node.value = value
-        for leaf in leaves:
-            _undo_virtual_loss(leaf)
-            children = [c for c in leaf.children if not c.dead]
+        for node, _ in batch:
+            if leaves:
+                _undo_virtual_loss(node)
+            children = [c for c in node.children if not c.dead]
             if not children:
-                _mark_dead(leaf)
-                _backup(leaf, 0.0)
+                _mark_dead(node)
+                _backup(node, 0.0)
             else:
-                _backup(leaf, max(c.value for c in children))
+                _revive(node)
+                _backup(node, max(c.value for c in children))
         if progress:
             progress(meter)
 
@@ -103,6 +111,13 @@ def _mark_dead(node: Node | None) -> None:
     """A node with no live child is dead, and so is each ancestor left with none."""
     while node is not None and not any(not c.dead for c in node.children):
         node.dead = True
+        node = node.parent
+
+
+def _revive(node: Node | None) -> None:
+    """A widened node with a live child is alive again, and so is each ancestor."""
+    while node is not None and node.dead:
+        node.dead = False
         node = node.parent
 
 

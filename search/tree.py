@@ -25,6 +25,8 @@ class Node:
     children: list["Node"] = field(default_factory=list)
     expanded: bool = False
     dead: bool = False  # expanded and nothing usable came of it
+    width: int = 0  # tactics asked of the policy at its last expansion (search.widening)
+    tried: set[str] = field(default_factory=set)  # tactics probed on this state
 
     def tactics(self) -> list[str]:
         """The tactic path from the root to this node."""
@@ -64,6 +66,7 @@ class SearchTree:
         """
         verdict: Verdict
         tactic, logprob = suggestion.tactic, suggestion.logprob
+        parent.tried.add(tactic)
         if outcome.kind == "proved":
             verdict, child = "proved", self.add(outcome, parent, tactic, logprob)
         elif outcome.kind != "state":

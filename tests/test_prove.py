@@ -11,6 +11,7 @@ import pytest
 
 from lean_prover.lean_env.dojo import Theorem
 from lean_prover.prover.critic import ShapeCritic
+from lean_prover.prover.policy import TacticSuggestion
 from lean_prover.prover.prior import PriorPolicy
 from lean_prover.search.cache import ProofCache
 from lean_prover.search.config import SearchConfig
@@ -27,6 +28,28 @@ def test_each_algorithm_proves_and_rechecks(toolchain, algorithm):
     attempt = prover.prove(Theorem.from_statement("theorem pq (p q : Prop) (hp : p) (hq : q) : q ∧ p"))
     assert attempt.status == "proved" and attempt.proof.startswith("by\n")
     assert attempt.lean_calls >= 1 and attempt.trace
+
+
+class TwoTactics:
+    """A scripted step policy (plumbing only): a wrong lemma first, the right one second."""
+
+    def suggest(self, states, k):
+        ranked = [TacticSuggestion("exact Nat.dvd_trans h1 h2", -0.1), TacticSuggestion("exact Nat.dvd_add h1 h2", -0.2)]
+        return [ranked[:k] for _ in states]
+
+
+@pytest.mark.parametrize("algorithm", ["bfs", "mcts"])
+def test_width_one_widens_at_the_root_after_its_only_tactic_fails(toolchain, algorithm):
+    """Real Lean: at width 1 the root's one tactic fails and nothing is left to expand; the
+    search asks the root again at width 2 and its second Lean call proves the theorem with the
+    new tactic alone (the failed one is not probed again)."""
+    prover = SearchProver(toolchain, TwoTactics(), SearchConfig(algorithm=algorithm, width=1, nodes_per_call=1,
+                                                                budget=Budget(max_lean_calls=2)))
+    attempt = prover.prove(Theorem.from_statement("theorem dvd_sum (a b c : Nat) (h1 : a ∣ b) (h2 : a ∣ c) : a ∣ b + c"))
+    assert attempt.status == "proved" and "Nat.dvd_add h1 h2" in attempt.proof, attempt
+    assert [(step["tactic"], step["verdict"]) for step in attempt.trace] == [
+        ("exact Nat.dvd_trans h1 h2", "error"), ("exact Nat.dvd_add h1 h2", "proved")]
+    assert attempt.lean_calls == 2 and attempt.expansions == 2
 
 
 def test_false_statement_not_proved(toolchain, tmp_path):

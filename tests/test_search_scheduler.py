@@ -1,7 +1,7 @@
 """The search algorithms' bookkeeping in isolation, over a scripted stand-in for Lean.
 
 The stand-in is a fixed graph of states: it checks the schedulers (priorities, dedup, budgets,
-dead ends), never a proof. Proof search on real Lean is tested in tests/test_search_lean.py.
+dead ends), never a proof. Proof search on real Lean is tested in tests/test_prove.py.
 """
 
 from __future__ import annotations
@@ -78,6 +78,28 @@ def test_dead_end_exhausts():
     for search, algorithm in ((best_first_search, "bfs"), (mcts_search, "mcts")):
         result = search(ScriptedEnv(), NoWayPolicy(), SearchConfig(algorithm=algorithm))
         assert not result.proved and result.stop_reason == "exhausted"
+
+
+@pytest.mark.parametrize("search", [best_first_search, mcts_search])
+def test_width_one_widens_where_it_has_been_instead_of_stopping(search):
+    """At width 1 the misleading `a` leads back to the root and the frontier empties; the search
+    asks the root again at width 2, probes only the new `b` there, and goes on to the proof."""
+    env = ScriptedEnv()
+    algorithm = "mcts" if search is mcts_search else "bfs"
+    result = search(env, ScriptedPolicy(), SearchConfig(algorithm=algorithm, width=1, nodes_per_call=1))
+    assert result.proved and result.tactics == ["b", "d", "finish"], result.trace
+    assert env.batches[:3] == [[("s0", "a")], [("s1", "a")], [("s0", "b")]]  # the third: widened, `a` not again
+    assert result.lean_calls == len(env.batches) == result.expansions == 5
+
+
+def test_widening_spends_no_lean_call_when_nothing_is_new():
+    class NoWayPolicy:
+        def suggest(self, states, k):
+            return [[Suggestion("c", 0.0)] for _ in states]
+    for search, algorithm in ((best_first_search, "bfs"), (mcts_search, "mcts")):
+        env = ScriptedEnv()
+        result = search(env, NoWayPolicy(), SearchConfig(algorithm=algorithm, width=1))
+        assert result.stop_reason == "exhausted" and result.lean_calls == len(env.batches) == 1
 
 
 def test_unknown_algorithm_rejected():
