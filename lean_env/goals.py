@@ -263,7 +263,7 @@ def intros_introduces(target: str) -> bool:
     s => x + s) l = l.sum`, `Function.Injective f`. An arrow inside a binder's body (`∃ x, p →
     q`) also answers True: the test errs towards `intros` doing something."""
     tokens = [t.text for t in code_tokens(target)]
-    if tokens and tokens[0] in ("∀", "let", "have", "Π"):
+    if tokens and tokens[0] in ("∀", "let", "have"):
         return True
     depth = 0
     for text in tokens:

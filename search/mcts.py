@@ -33,7 +33,8 @@ def mcts_search(
     progress: Progress | None = None, source: CandidateSource | None = None,
 ) -> SearchResult:
     """Search for a proof from `env.root()` with PUCT; stops at the first proof, when the budget
-    is spent, or when every state is dead and widening finds nothing new. `source` adds Lean's suggestions and premise candidates to the policy's (search.candidates)."""
+    is spent, or when every state is dead and widening finds nothing new. `source` adds Lean's
+    suggestions and premise candidates to the policy's (search.candidates)."""
     meter = BudgetMeter(config.budget)
     tree = SearchTree(env.root())
     max_same_head = config.heuristics.max_same_head
