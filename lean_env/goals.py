@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from lean_prover.lean_env.lexer import code_tokens
+from lean_prover.lean_env.lexer import CLOSING_BRACKETS, OPENING_BRACKETS, code_tokens
 
 TURNSTILE = "⊢"
 UNSOLVED_PREFIX = "unsolved goals"
@@ -252,9 +252,6 @@ def _keyword_at(text: str, i: int, words: tuple[str, ...]) -> bool:
     return False
 
 
-_OPENING, _CLOSING = "([{⟨⦃", ")]}⟩⦄"
-
-
 def intros_introduces(target: str) -> bool:
     """True when Lean's `intros` may change a goal with this target (its text as Lean prints it).
     `intros` counts the binders to introduce syntactically (`Lean.Meta.getIntrosSize`: leading
@@ -267,9 +264,9 @@ def intros_introduces(target: str) -> bool:
         return True
     depth = 0
     for text in tokens:
-        if text in _OPENING:
+        if text in OPENING_BRACKETS:
             depth += 1
-        elif text in _CLOSING:
+        elif text in CLOSING_BRACKETS:
             depth = max(0, depth - 1)
         elif depth == 0 and text in ("→", "->"):
             return True

@@ -45,7 +45,7 @@ def widen(policy: "Policy", env: ProbeEnv, preferred: Iterable[Node], count: int
     cap = width * 2 ** MAX_DOUBLINGS
     batch: list[tuple[Node, list["TacticSuggestion"]]] = []
     for node in preferred:
-        while node.expanded and node.width < cap:
+        while node.width < cap:
             node.width = min(cap, 2 * node.width)
             [proposed] = propose(policy, env, [node], node.width, source, meter)
             new = diversify([s for s in proposed if is_usable_tactic(s.tactic) and s.tactic not in node.tried],

@@ -164,7 +164,7 @@ def test_known_root_failures_and_the_policy_that_skips_them():
     assert [s.tactic for s in other] == ["omega", "grind", "exact Nat.dvd_add h h"]
 
 
-INTROS_TARGETS = {  # target: a proof of it after `intros` and a check that the target is unchanged
+INTROS_TARGETS = {  # target: a proof of it after `intros` (and the check whether `intros` changed it)
     "¬(1 = 2)": "decide",
     "(List.map (fun x => x + 1) [1, 2]).sum = 5": "decide",
     "Function.Injective (fun x : Nat => x + 1)": "intro a b h\n  simp at h\n  exact h",
