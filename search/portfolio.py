@@ -178,19 +178,27 @@ class RootSkippingPolicy:
         self.uses_context = uses_context(policy)
 
     def suggest(self, states: list[str], k: int, contexts: list[StepContext] | None = None) -> list[list[TacticSuggestion]]:
-        """The wrapped policy's suggestions for each state, none of `skipped` on the root: the
-        root is asked for `k` + len(skipped) and its answer, without them, shortened by as many
-        (a policy that adds candidates beyond `k`, :mod:`prover.tactic_memory`, keeps them)."""
+        """The wrapped policy's suggestions for each state; on the root, its answer for `k` with
+        the `skipped` tactics in it replaced by its next candidates, best first, so the root gets
+        as many candidates as any other state (those a policy adds beyond `k`,
+        :mod:`prover.tactic_memory`, included). The next candidates come from a second, longer
+        answer (asked only when a skipped tactic was in the first) of as many more as the first
+        answer, the skipped tactics and the places to fill: whatever of the first answer and the
+        skipped tactics it repeats, it still holds enough new ones when the policy has them."""
         if self.root not in states:
             return ask(self.policy, states, k, contexts)
+        answers = ask(self.policy, states, k, contexts)
         at = states.index(self.root)
-        [root] = ask(self.policy, [self.root], k + len(self.skipped), [contexts[at]] if contexts is not None else None)
-        kept = [s for s in root if s.tactic not in self.skipped][: len(root) - len(self.skipped)]
-        others = [position for position, state in enumerate(states) if state != self.root]
-        answers = ask(self.policy, [states[i] for i in others], k,
-                      [contexts[i] for i in others] if contexts is not None else None) if others else []
-        by_position = dict(zip(others, answers))
-        return [by_position.get(position, kept) for position in range(len(states))]
+        answer = answers[at]
+        kept = [s for s in answer if s.tactic not in self.skipped]
+        if len(kept) < len(answer):
+            places = len(answer) - len(kept)
+            [longer] = ask(self.policy, [self.root], len(answer) + len(self.skipped) + places,
+                           [contexts[at]] if contexts is not None else None)
+            asked = {s.tactic for s in answer}
+            kept += [s for s in longer if s.tactic not in self.skipped and s.tactic not in asked][:places]
+        answers[at] = sorted(kept, key=lambda s: -s.logprob)
+        return answers
 
 
 def run_first_pass(toolchain: Toolchain, theorems: Sequence[Theorem], settings: FirstPassSettings,

@@ -129,7 +129,7 @@ def test_large_mixed_file_under_load_never_below_automation(toolchain, tmp_path)
 def test_known_root_failures_and_the_policy_that_skips_them():
     """No Lean: which refused portfolio attempts a search may skip on the root, and the wrapped
     policy filling the skipped places with its next candidates."""
-    from lean_prover.prover.policy import TacticSuggestion
+    from lean_prover.prover.policy import TacticSuggestion, merge
     from lean_prover.search.portfolio import FirstPassResult, RootSkippingPolicy, known_root_failures
 
     refused = FirstPassResult("t", failed=[("intros", "omega"), ("intros", "grind"), ("decide",)])
@@ -162,6 +162,22 @@ def test_known_root_failures_and_the_policy_that_skips_them():
     root, other = RootSkippingPolicy(Adding(), plain, frozenset({"omega", "grind"})).suggest([plain, "⊢ q"], 2)
     assert [s.tactic for s in root] == ["simp", "exact h", "exact Nat.dvd_add h h"]
     assert [s.tactic for s in other] == ["omega", "grind", "exact Nat.dvd_add h h"]
+
+    class Remembering(Ranked):  # a tactic memory: its proposals the policy did not make, up to 2
+        remembered = [TacticSuggestion("exact Nat.dvd_add h h", -0.5), TacticSuggestion("simp", -0.6)]
+
+        def suggest(self, states, k):
+            answers = []
+            for answer in super().suggest(states, k):
+                known = {s.tactic for s in answer}
+                answers.append(merge(answer, [s for s in self.remembered if s.tactic not in known][:2]))
+            return answers
+
+    # the memory's `simp` is the policy's third: asked for more, the policy repeats it, yet the
+    # root still gets the policy's next one in the skipped place, as many candidates as `⊢ q`
+    root, other = RootSkippingPolicy(Remembering(), plain, frozenset({"omega", "grind"})).suggest([plain, "⊢ q"], 1)
+    assert [s.tactic for s in other] == ["omega", "exact Nat.dvd_add h h", "simp"]
+    assert [s.tactic for s in root] == ["exact Nat.dvd_add h h", "simp", "exact h"]
 
 
 INTROS_TARGETS = {  # target: a proof of it after `intros` (and the check whether `intros` changed it)
