@@ -11,7 +11,8 @@ memory does, the way retrieval-based provers reuse proofs of similar goals:
   `neighbours` most similar remembered states with similarity ≥ `min_similarity` are used, one
   per thing taught: a step whose tactic has the head and library lemmas of a closer one's
   (`exact Nat.le_of_lt h`, `exact @Nat.le_of_lt a b h`) takes no neighbour's place, so a
-  lemma learned twice does not push out the next one.
+  lemma learned twice does not push out the next one, and neither does a step whose tactic
+  cannot be adapted to the new state (it names a local the state lacks).
 - **Their tactics, adapted.** A neighbour's tactic is proposed as it is when every local name it
   uses is a hypothesis of the new state (a value one of the same type); a tactic that names a
   library lemma and starts with `exact`/`apply`/`refine` is also proposed with the neighbour's
@@ -192,8 +193,10 @@ class TacticMemory:
             use = _lemma_use(step.tactic)
             if use in lemma_uses:
                 continue
-            lemma_uses.add(use)
             adapted = adapted_tactics(step.tactic, step.state, state)
+            if not adapted:
+                continue
+            lemma_uses.add(use)
             named = library_names(step.tactic)
             filled = (self.retriever is not None and bool(adapted) and len(named) == 1
                       and step.tactic.split()[0] in _GENERALISED_HEADS)

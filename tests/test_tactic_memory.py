@@ -81,6 +81,16 @@ def test_steps_that_teach_the_same_lemma_take_one_neighbour_place():
     assert any(s.premises == ("Nat.lt_of_mul_lt_mul_left",) for s in proposed)
 
 
+def test_a_step_that_cannot_be_adapted_takes_no_neighbour_place():
+    """No Lean: a step on the same goal up to names (listed first, so nearest) whose `rcases ha`
+    names a hypothesis the new state lacks proposes nothing, and the one neighbour place goes
+    to the next step's lemma."""
+    near = Remembered("a b c : Nat\nha : a ∣ b\nhc : a ∣ c\n⊢ a ∣ b + c", "rcases ha with ⟨k, hk⟩")
+    memory = TacticMemory([near, DVD_ADD], neighbours=1)
+    proposed = memory.propose("x y z : Nat\nhx : x ∣ y\nhz : x ∣ z\n⊢ x ∣ y + z", 3)
+    assert [s.premises for s in proposed] == [("Nat.dvd_add",)], proposed
+
+
 def test_a_goal_needing_a_lemma_no_step_names_is_proved_with_a_remembered_shape(toolchain, nat_premise_index):
     """Real Lean and a real premise index: the prior alone does not prove `x ∣ y + z` at this
     budget; a memory that knows only `exact Nat.dvd_trans h1 h2` (on `a ∣ c`) gives the shape,
