@@ -181,13 +181,13 @@ class RootSkippingPolicy:
         """The wrapped policy's suggestions for each state; on the root, its answer for `k` with
         the `skipped` tactics in it replaced by its next candidates, best first, so the root gets
         as many candidates as any other state (those a policy adds beyond `k`,
-        :mod:`prover.tactic_memory`, included). The next candidates come from a second, longer
-        answer (asked only when a skipped tactic was in the first) of as many more as the first
-        answer, the skipped tactics and the places to fill: whatever of the first answer and the
-        skipped tactics it repeats, it still holds enough new ones when the policy has them."""
-        if self.root not in states:
-            return ask(self.policy, states, k, contexts)
+        :mod:`prover.tactic_memory`, included). The next candidates come from a second answer,
+        asked only when a skipped tactic was in the first, for the first's length + len(skipped)
+        + the places to fill: however much of the first answer and of `skipped` it repeats,
+        enough new ones remain when the policy has them."""
         answers = ask(self.policy, states, k, contexts)
+        if self.root not in states:
+            return answers
         at = states.index(self.root)
         answer = answers[at]
         kept = [s for s in answer if s.tactic not in self.skipped]
