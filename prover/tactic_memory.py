@@ -198,7 +198,7 @@ class TacticMemory:
                 continue
             lemma_uses.add(use)
             named = library_names(step.tactic)
-            filled = (self.retriever is not None and bool(adapted) and len(named) == 1
+            filled = (self.retriever is not None and len(named) == 1
                       and step.tactic.split()[0] in _GENERALISED_HEADS)
             for rank, tactic in enumerate(adapted):
                 if not (filled and tactic == adapted[-1] and tactic != step.tactic):  # else scored by its lemma
